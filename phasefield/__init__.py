@@ -1,0 +1,32 @@
+"""phasefield: a Fourier-spectral phase-field solver for CPU (NumPy + pyFFTW) and GPU (CuPy).
+
+>>> import phasefield as pf
+>>> cfg = pf.load_config("runs/spinodal_2d.yaml")      # doctest: +SKIP
+>>> ds = pf.run(cfg, out="out/spinodal.zarr")          # doctest: +SKIP
+>>> ds = pf.open_run("out/spinodal.zarr")              # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("phasefield")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0+unknown"
+
+from .config import ConfigError, RunConfig, load_config  # noqa: E402
+from .loop import BlowUpError  # noqa: E402
+from .runner import run  # noqa: E402
+from .store import StoreError, open_run  # noqa: E402
+
+__all__ = [
+    "BlowUpError",
+    "ConfigError",
+    "RunConfig",
+    "StoreError",
+    "__version__",
+    "load_config",
+    "open_run",
+    "run",
+]

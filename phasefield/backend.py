@@ -1,0 +1,428 @@
+"""The one door to the array library: NumPy + pyFFTW on the CPU, CuPy + cuFFT on a GPU.
+
+No other module imports ``cupy``, ``cupyx`` or ``pyfftw``. A :class:`Backend` hands out the array
+module ``xp``, allocates (aligned) buffers, owns the real-to-complex FFTs and compiles the
+pointwise expressions that models declare.
+
+FFT conventions: :meth:`RealFFT.forward` is the unnormalised r2c transform and
+:meth:`RealFFT.inverse` the unnormalised c2r transform, so ``inverse(forward(u)) = N u`` with
+``N`` the number of grid points. The inverse may overwrite its input (FFTW does for
+multi-dimensional c2r transforms).
+
+On the CPU, transforms are planned ``pyfftw.FFTW`` objects, built once per buffer pair with
+``threads`` = the cores this process may use and ``FFTW_MEASURE`` (``PHASEFIELD_FFTW_PLANNER``
+overrides); wisdom is kept on disk in the user cache folder so a second run does not plan again.
+On a GPU, transforms go through ``cupyx.scipy.fft`` and CuPy's plan cache.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import platform
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Literal
+
+import numpy as np
+
+from .expression import Expression
+
+__all__ = [
+    "Backend",
+    "BackendError",
+    "RealFFT",
+    "available_backends",
+    "cache_folder",
+    "get_backend",
+    "threads",
+]
+
+BackendName = Literal["auto", "numpy", "cupy"]
+FFTEngine = Literal["pyfftw", "numpy", "cufft"]
+
+
+class BackendError(RuntimeError):
+    """A backend that was asked for but cannot be used here."""
+
+
+def threads() -> int:
+    """The number of CPU cores this process may use (``PHASEFIELD_THREADS`` overrides)."""
+    if "PHASEFIELD_THREADS" in os.environ:
+        return max(1, int(os.environ["PHASEFIELD_THREADS"]))
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def cache_folder() -> Path:
+    """Where wisdom and compiled kernels are kept (``PHASEFIELD_CACHE_DIR`` overrides)."""
+    from platformdirs import user_cache_dir
+
+    folder = Path(os.environ.get("PHASEFIELD_CACHE_DIR") or user_cache_dir("phasefield"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+# --------------------------------------------------------------------------------------------
+# pyFFTW wisdom
+
+
+class _Wisdom:
+    """FFTW wisdom shared by every plan in this process, mirrored in the user cache folder."""
+
+    def __init__(self) -> None:
+        self.loaded = False
+
+    @property
+    def path(self) -> Path:
+        import pyfftw
+
+        node = platform.node() or "local"
+        return cache_folder() / f"fftw-wisdom-{pyfftw.__version__}-{node}.npz"
+
+    def load(self) -> None:
+        if self.loaded:
+            return
+        self.loaded = True
+        try:
+            with np.load(self.path, allow_pickle=False) as stored:
+                self.restore(tuple(stored[key].tobytes() for key in ("double", "single", "long")))
+        except (OSError, ValueError, KeyError):
+            pass  # no usable wisdom yet: plans are measured and saved
+
+    def export(self) -> tuple[bytes, bytes, bytes]:
+        import pyfftw
+
+        return tuple(pyfftw.export_wisdom())  # type: ignore[return-value]
+
+    def restore(self, wisdom: tuple[bytes, ...]) -> None:
+        import pyfftw
+
+        pyfftw.import_wisdom(wisdom)
+
+    def save(self) -> None:
+        double, single, long = self.export()
+        arrays = {
+            key: np.frombuffer(value, dtype=np.uint8)
+            for key, value in (("double", double), ("single", single), ("long", long))
+        }
+        target = self.path
+        temporary = target.with_name(f"{target.stem}.{os.getpid()}.tmp.npz")
+        try:
+            np.savez(temporary, **arrays)
+            os.replace(temporary, target)
+        except OSError:
+            temporary.unlink(missing_ok=True)  # a read-only cache only costs planning time
+
+
+_WISDOM = _Wisdom()
+
+
+def export_wisdom() -> tuple[bytes, bytes, bytes]:
+    """The process's FFTW wisdom, for a checkpoint (empty on machines without pyFFTW)."""
+    try:
+        return _WISDOM.export()
+    except ImportError:
+        return (b"", b"", b"")
+
+
+def import_wisdom(wisdom: tuple[bytes, ...]) -> None:
+    """Restore wisdom from a checkpoint so a resumed run plans exactly as the original did."""
+    try:
+        _WISDOM.load()
+        _WISDOM.restore(wisdom)
+    except ImportError:
+        pass
+
+
+# --------------------------------------------------------------------------------------------
+# real-to-complex transforms
+
+
+class RealFFT:
+    """Unnormalised r2c/c2r transforms over every axis of one buffer pair's shape and dtype."""
+
+    def forward(self, real: Any, spectral: Any) -> None:
+        """``spectral <- r2c(real)``, unnormalised."""
+        raise NotImplementedError
+
+    def inverse(self, spectral: Any, real: Any) -> None:
+        """``real <- c2r(spectral)``, unnormalised; ``spectral`` may be overwritten."""
+        raise NotImplementedError
+
+
+class _FFTWRealFFT(RealFFT):
+    def __init__(self, real: np.ndarray, spectral: np.ndarray, nthreads: int) -> None:
+        import pyfftw
+
+        planner = os.environ.get("PHASEFIELD_FFTW_PLANNER", "FFTW_MEASURE")
+        axes = tuple(range(real.ndim))
+        _WISDOM.load()
+        self._forward = pyfftw.FFTW(
+            real, spectral, axes=axes, direction="FFTW_FORWARD", flags=(planner,), threads=nthreads
+        )
+        self._inverse = pyfftw.FFTW(
+            spectral,
+            real,
+            axes=axes,
+            direction="FFTW_BACKWARD",
+            flags=(planner, "FFTW_DESTROY_INPUT"),
+            threads=nthreads,
+        )
+
+    def forward(self, real: np.ndarray, spectral: np.ndarray) -> None:
+        plan = self._forward
+        if plan.input_array is not real or plan.output_array is not spectral:
+            plan.update_arrays(real, spectral)
+        plan.execute()
+
+    def inverse(self, spectral: np.ndarray, real: np.ndarray) -> None:
+        plan = self._inverse
+        if plan.input_array is not spectral or plan.output_array is not real:
+            plan.update_arrays(spectral, real)
+        plan.execute()
+
+
+class _LibraryRealFFT(RealFFT):
+    """``numpy.fft`` or ``cupyx.scipy.fft``: a reference, and the GPU path (cuFFT plan cache)."""
+
+    def __init__(self, fft_module: Any, shape: tuple[int, ...]) -> None:
+        self._fft = fft_module
+        self._shape = shape
+        self._axes = tuple(range(len(shape)))
+
+    def forward(self, real: Any, spectral: Any) -> None:
+        spectral[...] = self._fft.rfftn(real, axes=self._axes)
+
+    def inverse(self, spectral: Any, real: Any) -> None:
+        real[...] = self._fft.irfftn(spectral, s=self._shape, axes=self._axes, norm="forward")
+
+
+# --------------------------------------------------------------------------------------------
+# backends
+
+
+class Backend:
+    """An array library with its FFTs and kernels.
+
+    Parameters
+    ----------
+    name : {"numpy", "cupy"}
+        The array library.
+    fft : {"pyfftw", "numpy", "cufft"}, optional
+        The FFT engine; by default pyFFTW on NumPy and cuFFT on CuPy. ``"numpy"`` selects
+        ``numpy.fft``, a slower reference used to check pyFFTW.
+    """
+
+    def __init__(self, name: Literal["numpy", "cupy"], fft: FFTEngine | None = None) -> None:
+        self.name = name
+        if name == "cupy":
+            import cupy
+            import cupyx.scipy.fft
+
+            self.xp: ModuleType = cupy
+            self._fft_module: Any = cupyx.scipy.fft
+            self.fft_engine: FFTEngine = "cufft"
+            if fft not in (None, "cufft"):
+                raise BackendError(f"the cupy backend uses cuFFT, not {fft}")
+        else:
+            self.xp = np
+            self.fft_engine = fft or "pyfftw"
+            if self.fft_engine == "pyfftw":
+                import pyfftw  # noqa: F401  (fail early if missing)
+            elif self.fft_engine != "numpy":
+                raise BackendError(f"the numpy backend has no FFT engine '{fft}'")
+            self._fft_module = np.fft
+        self.threads = threads()
+        self._elementwise: dict[tuple[str, tuple[str, ...]], Callable[..., Any]] = {}
+        self._reductions: dict[tuple[str, tuple[str, ...]], Callable[..., Any]] = {}
+
+    def __repr__(self) -> str:
+        return f"Backend({self.name!r}, fft={self.fft_engine!r})"
+
+    @property
+    def device(self) -> str:
+        """A human-readable name of the device the arrays live on."""
+        if self.name == "cupy":
+            props = self.xp.cuda.runtime.getDeviceProperties(self.xp.cuda.Device().id)
+            return str(props["name"].decode())
+        return f"CPU ({self.threads} threads, {self.fft_engine})"
+
+    # ---- memory -----------------------------------------------------------------------------
+
+    def empty(self, shape: tuple[int, ...], dtype: Any) -> Any:
+        """An uninitialised C-contiguous array (SIMD-aligned on the CPU, for FFTW)."""
+        if self.name == "numpy" and self.fft_engine == "pyfftw":
+            import pyfftw
+
+            return pyfftw.empty_aligned(shape, dtype=dtype)
+        return self.xp.empty(shape, dtype=dtype)
+
+    def zeros(self, shape: tuple[int, ...], dtype: Any) -> Any:
+        out = self.empty(shape, dtype)
+        out[...] = 0
+        return out
+
+    def asarray(self, host: Any, dtype: Any = None) -> Any:
+        """Copy a host array into a fresh (aligned) device array."""
+        host = np.asarray(host)
+        out = self.empty(host.shape, dtype or host.dtype)
+        if self.name == "cupy":
+            out.set(np.ascontiguousarray(host, dtype=out.dtype))
+        else:
+            out[...] = host
+        return out
+
+    def to_host(self, array: Any) -> np.ndarray:
+        """A NumPy copy of a device array (a plain copy on the CPU)."""
+        if self.name == "cupy":
+            return self.xp.asnumpy(array)  # type: ignore[no-any-return]
+        return np.array(array, copy=True)
+
+    def synchronize(self) -> None:
+        if self.name == "cupy":
+            self.xp.cuda.Stream.null.synchronize()
+
+    # ---- FFT --------------------------------------------------------------------------------
+
+    def real_fft(self, real: Any, spectral: Any) -> RealFFT:
+        """Transforms for arrays shaped like ``real`` and ``spectral``.
+
+        With pyFFTW the plans are measured on these buffers (their contents are destroyed), so
+        pass them before filling them; the returned object then works with any aligned arrays of
+        the same shapes and dtypes.
+        """
+        if self.fft_engine == "pyfftw":
+            plan = _FFTWRealFFT(real, spectral, self.threads)
+            _WISDOM.save()
+            return plan
+        return _LibraryRealFFT(self._fft_module, tuple(real.shape))
+
+    # ---- kernels ----------------------------------------------------------------------------
+
+    def evaluate(self, expression: Expression, out: Any, operands: Mapping[str, Any]) -> Any:
+        """Write the pointwise ``expression`` over ``operands`` into ``out`` in one pass.
+
+        Arrays must share ``out``'s shape and be C-contiguous; scalars are broadcast.
+        """
+        arrays = tuple(sorted(name for name, value in operands.items() if _is_array(value)))
+        scalars = tuple(sorted(name for name in operands if name not in arrays))
+        if self.name == "numpy":
+            key = (expression.source, arrays + ("|",) + scalars)
+            kernel = self._elementwise.get(key)
+            if kernel is None:
+                from .kernels import compile_elementwise
+
+                kernel = self._elementwise[key] = compile_elementwise(expression, arrays, scalars)
+            kernel(out, *(operands[name] for name in arrays), *(float(operands[s]) for s in scalars))
+        else:
+            out[...] = expression.evaluate(self.xp, operands)
+        return out
+
+    def reduce_sum(self, expression: Expression, operands: Mapping[str, Any]) -> float:
+        """The float64 sum of the pointwise ``expression`` over every point, in a fixed order."""
+        arrays = tuple(sorted(name for name, value in operands.items() if _is_array(value)))
+        scalars = tuple(sorted(name for name in operands if name not in arrays))
+        if not arrays:
+            raise ValueError("reduce_sum needs at least one array operand")
+        if self.name == "numpy":
+            key = (expression.source, arrays + ("|",) + scalars)
+            kernel = self._reductions.get(key)
+            if kernel is None:
+                from .kernels import compile_reduction
+
+                kernel = self._reductions[key] = compile_reduction(expression, arrays, scalars)
+            size = operands[arrays[0]].size
+            return float(
+                kernel(size, *(operands[n] for n in arrays), *(float(operands[s]) for s in scalars))
+            )
+        values = {
+            name: value.astype(self.xp.float64) if _is_array(value) else value
+            for name, value in operands.items()
+        }
+        return float(self.xp.sum(expression.evaluate(self.xp, values)))
+
+    def imex_combine(
+        self,
+        state_hat: Any,
+        work_hat: Any,
+        k2: Any,
+        dt: float,
+        scale: float,
+        implicit: np.ndarray,
+        explicit_linear: np.ndarray,
+        multiplier: np.ndarray,
+    ) -> None:
+        """The IMEX-Euler update (see :func:`phasefield.kernels.imex_combine`)."""
+        if self.name == "numpy":
+            from .kernels import imex_combine
+
+            imex_combine(state_hat, work_hat, k2, dt, scale, implicit, explicit_linear, multiplier)
+            return
+        xp = self.xp
+
+        def polynomial(coefficients: np.ndarray) -> Any:
+            value = xp.zeros_like(k2)
+            for coefficient in coefficients[::-1]:
+                value = value * k2 + float(coefficient)
+            return value
+
+        inverse = 1.0 / (1.0 + dt * polynomial(implicit))
+        keep = (1.0 + dt * polynomial(explicit_linear)) * inverse
+        gain = (dt * scale) * polynomial(multiplier) * inverse
+        state_hat *= keep
+        state_hat += gain * work_hat
+        work_hat[...] = state_hat
+
+
+def _is_array(value: Any) -> bool:
+    return hasattr(value, "shape") and getattr(value, "ndim", 0) > 0
+
+
+def _cupy_usable() -> tuple[bool, str]:
+    try:
+        import cupy
+    except ImportError:
+        return False, "CuPy is not installed (pip install 'phasefield[gpu]')"
+    except Exception as err:  # a broken CUDA install raises all sorts
+        return False, f"CuPy does not import: {err}"
+    try:
+        if cupy.cuda.runtime.getDeviceCount() < 1:
+            return False, "no CUDA device is visible"
+        (cupy.arange(4) * 2).sum().item()
+    except Exception as err:
+        return False, f"no usable CUDA device: {err}"
+    return True, ""
+
+
+@functools.cache
+def _cupy_status() -> tuple[bool, str]:
+    return _cupy_usable()
+
+
+def available_backends() -> list[str]:
+    """The backends usable on this machine (``numpy`` always)."""
+    return ["numpy", "cupy"] if _cupy_status()[0] else ["numpy"]
+
+
+def get_backend(name: str = "auto", fft: FFTEngine | None = None) -> Backend:
+    """The backend called ``name``: ``auto`` takes CuPy when a CUDA device answers, else NumPy.
+
+    Raises
+    ------
+    BackendError
+        When ``cupy`` is asked for and cannot be used, with the reason.
+    """
+    if name == "auto":
+        name = "cupy" if _cupy_status()[0] else "numpy"
+    if name == "cupy":
+        usable, reason = _cupy_status()
+        if not usable:
+            raise BackendError(f"the cupy backend is not usable here: {reason}")
+        return Backend("cupy", fft)
+    if name == "numpy":
+        return Backend("numpy", fft)
+    raise BackendError(f"unknown backend '{name}': use auto, numpy or cupy")

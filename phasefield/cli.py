@@ -1,0 +1,203 @@
+"""The ``phasefield`` command: run, validate, summary, schema.
+
+Exit codes: 0 done; 2 bad input (one line per problem on stderr, naming the key or file, no
+traceback, nothing written); 1 a run that failed while running (its store still opens);
+130 interrupted (a checkpoint was written: ``--resume`` continues).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors exit with 2 and a one-line message (as bad input does)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"phasefield: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="phasefield", description="Fourier-spectral phase-field solver.")
+    parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of failures")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = commands.add_parser("run", help="run one simulation")
+    run.add_argument("config", type=Path, help="YAML config")
+    run.add_argument("--out", type=Path, help="zarr store (default: output.path of the config)")
+    run.add_argument("--backend", choices=["auto", "numpy", "cupy"])
+    run.add_argument("--precision", choices=["float32", "float64"])
+    mode = run.add_mutually_exclusive_group()
+    mode.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+    mode.add_argument("--overwrite", action="store_true", help="replace an existing store")
+    run.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+
+    validate = commands.add_parser("validate", help="check a config and print the resolved settings")
+    validate.add_argument("config", type=Path)
+
+    summary = commands.add_parser("summary", help="the scalar series of a run")
+    summary.add_argument("store", type=Path)
+    summary.add_argument("--json", action="store_true", help="machine-readable output")
+
+    commands.add_parser("schema", help="the config's JSON Schema, for editors")
+    return parser
+
+
+def _version() -> str:
+    from . import __version__
+
+    return f"phasefield {__version__}"
+
+
+def _bad_input(problems: Sequence[str]) -> int:
+    for line in problems:
+        print(f"error: {line}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _format_value(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.10g}" if math.isfinite(value) else str(value)
+    return str(value)
+
+
+def summary_rows(dataset: Any) -> tuple[list[str], list[list[Any]]]:
+    """Column names and rows of the scalar series of a store."""
+    from .store import TIME
+
+    names = [name for name, variable in dataset.data_vars.items() if variable.dims == (TIME,)]
+    order = ["step"] + sorted(name for name in names if name != "step")
+    columns = [TIME] + [name for name in order if name in names]
+    table = {TIME: dataset[TIME].values}
+    for name in columns[1:]:
+        table[name] = dataset[name].values
+    rows = [[table[column][i].item() for column in columns] for i in range(dataset.sizes[TIME])]
+    return columns, rows
+
+
+def print_summary(path: Path, as_json: bool = False, out: Any = None) -> None:
+    from .store import open_run
+
+    out = out or sys.stdout
+    dataset = open_run(path)
+    columns, rows = summary_rows(dataset)
+    attrs = dataset.attrs
+    if as_json:
+        json.dump(
+            {
+                "store": str(path),
+                "name": attrs.get("name"),
+                "model": attrs.get("model"),
+                "status": attrs.get("status"),
+                "backend": attrs.get("backend"),
+                "precision": attrs.get("precision"),
+                "series": {column: [row[i] for row in rows] for i, column in enumerate(columns)},
+            },
+            out,
+            indent=1,
+        )
+        out.write("\n")
+        return
+    units = {name: dataset[name].attrs.get("units") for name in columns}
+    print(
+        f"{path}: {attrs.get('name')} ({attrs.get('model')}), status {attrs.get('status')}, "
+        f"{len(rows)} saves, {attrs.get('backend')} {attrs.get('precision')}",
+        file=out,
+    )
+    header = [f"{c} [{units[c]}]" if units.get(c) else c for c in columns]
+    cells = [[_format_value(value) for value in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(header)]
+    print("  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True)), file=out)
+    for row in cells:
+        print("  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)), file=out)
+
+
+def _validate(path: Path) -> int:
+    from .config import load_config, to_yaml
+
+    config = load_config(path)
+    print(to_yaml(config), end="")
+    grid = config.grid
+    cells = math.prod(grid.shape)
+    kind, every = config.save_cadence
+    cadence = f"every {every:g} time units" if kind == "time" else f"every {int(every)} steps"
+    print(
+        f"# ok: {config.model.kind} on {'x'.join(map(str, grid.shape))} = {cells} cells, "
+        f"about {config.total_steps} steps, saves {cadence} to {config.store_path}"
+    )
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .config import load_config
+    from .runner import run
+
+    overrides: dict[str, Any] = {}
+    if args.backend:
+        overrides["backend"] = args.backend
+    if args.precision:
+        overrides["precision"] = args.precision
+    if args.out is not None:
+        overrides["output_path"] = str(args.out.resolve())
+    config = load_config(args.config, overrides)
+    run(config, resume=args.resume, overwrite=args.overwrite, progress=False if args.quiet else None)
+    if not args.quiet:
+        print_summary(config.store_path)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``phasefield`` console script."""
+    from .config import ConfigError
+    from .loop import BlowUpError
+    from .store import StoreError
+
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return _run(args)
+        if args.command == "validate":
+            return _validate(args.config)
+        if args.command == "summary":
+            print_summary(args.store, as_json=args.json)
+            return EXIT_OK
+        if args.command == "schema":
+            from .config import config_schema
+
+            print(json.dumps(config_schema(), indent=1))
+            return EXIT_OK
+    except ConfigError as err:
+        return _bad_input(err.problems)
+    except StoreError as err:
+        return _bad_input([str(err)])
+    except BlowUpError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("interrupted: a checkpoint was written; continue with --resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as err:  # a failure while running: the store still opens
+        if args.debug:
+            traceback.print_exc()
+        print(f"error: the run failed: {type(err).__name__}: {err} (--debug shows the traceback)",
+              file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_BAD_INPUT  # pragma: no cover - argparse requires a command
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""Validated configs: YAML (or a dict) in, a frozen :class:`RunConfig` out."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .errors import ConfigError, format_validation_error
+from .run import MODEL_FIELDS, RunConfig
+
+__all__ = ["MODEL_FIELDS", "ConfigError", "RunConfig", "config_schema", "load_config", "to_yaml"]
+
+
+def _read_yaml(path: Path) -> Any:
+    if not path.exists():
+        raise ConfigError([f"{path}: no such file"])
+    if path.is_dir():
+        raise ConfigError([f"{path}: is a folder; give a YAML config file"])
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError([f"{path}: cannot be read ({err})"]) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or str(err)
+        raise ConfigError([f"{path}: malformed YAML{where}: {problem}"]) from None
+
+
+def load_config(source: str | os.PathLike[str] | dict[str, Any] | RunConfig,
+                overrides: dict[str, Any] | None = None) -> RunConfig:
+    """Validate a config given as a YAML file path, a dict, or an existing :class:`RunConfig`.
+
+    Parameters
+    ----------
+    source : path, dict or RunConfig
+        Relative paths inside a file are taken relative to the file's folder; inside a dict,
+        relative to the current folder.
+    overrides : dict, optional
+        Top-level keys to replace before validation (what the CLI's ``--backend``,
+        ``--precision`` and ``--out`` do).
+
+    Raises
+    ------
+    ConfigError
+        With one ``key.path: problem`` line per problem (prefixed with the file for a file).
+    """
+    if isinstance(source, RunConfig):
+        if not overrides:
+            return source
+        source = source.model_dump(mode="json", exclude_none=True)
+    prefix = ""
+    if isinstance(source, dict):
+        data: Any = source
+        base_dir = Path.cwd()
+    else:
+        path = Path(source)
+        data = _read_yaml(path)
+        base_dir = path.resolve().parent
+        prefix = f"{path}: "
+    if not isinstance(data, dict):
+        raise ConfigError([f"{prefix}expected a mapping of keys at the top level, got {type(data).__name__}"])
+    data = dict(data)
+    for key, value in (overrides or {}).items():
+        if key == "output_path":
+            data["output"] = {**(data.get("output") or {}), "path": str(value)}
+        else:
+            data[key] = value
+    try:
+        return RunConfig.model_validate(data, context={"base_dir": base_dir})
+    except ValidationError as err:
+        raise ConfigError([prefix + line for line in format_validation_error(err, data)]) from None
+
+
+def to_yaml(config: RunConfig) -> str:
+    """The resolved config as YAML (absolute paths, defaults filled in)."""
+    return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)
+
+
+def config_schema() -> dict[str, Any]:
+    """JSON Schema of the config, for editors."""
+    schema = RunConfig.model_json_schema()
+    schema["title"] = "phasefield run config"
+    return schema

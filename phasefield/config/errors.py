@@ -1,0 +1,114 @@
+"""Config errors as users read them: one line per problem, naming the key path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+__all__ = ["ConfigError", "format_validation_error"]
+
+
+class ConfigError(ValueError):
+    """Bad input: a config, argument or file that cannot be used. ``problems`` has one line each."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+def _key_path(location: Iterable[int | str], data: Any) -> str:
+    """Dotted key path, without the labels pydantic adds for unions.
+
+    A discriminated union adds its tag (``initial.c.uniform.value``); a plain union adds the
+    member's type (``model.stabilization.constrained-float``). Walking the input alongside the
+    location tells them apart from real keys.
+    """
+    parts: list[str] = []
+    node = data
+    tag_skipped = False
+    for item in location:
+        if isinstance(node, dict) and node.get("kind") == item and not tag_skipped:
+            tag_skipped = True
+            continue
+        if not isinstance(node, dict | list):
+            continue  # a union member's label below a scalar value
+        parts.append(f"[{item}]" if isinstance(item, int) else str(item))
+        tag_skipped = False
+        if isinstance(node, dict):
+            node = node.get(item)
+        else:
+            node = node[item] if isinstance(item, int) and item < len(node) else None
+    return ".".join(parts).replace(".[", "[")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _message(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    context = error.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return "unknown key (check its spelling; `phasefield schema` lists the keys)"
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "union_tag_invalid":
+        return (
+            f"unknown kind {context.get('tag')!r}; expected one of {context.get('expected_tags')}"
+        )
+    if kind == "union_tag_not_found":
+        return "required key is missing"
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        words = {
+            "greater_than": ("greater than", "gt"),
+            "greater_than_equal": ("at least", "ge"),
+            "less_than": ("less than", "lt"),
+            "less_than_equal": ("at most", "le"),
+        }[kind]
+        bound = context.get(words[1])
+        bound = f"{bound:g}" if isinstance(bound, int | float) else bound
+        return f"must be {words[0]} {bound} (got {_short(error.get('input'))})"
+    message = str(error["msg"])
+    if message.startswith("Value error, "):
+        return message[len("Value error, ") :]
+    if message.startswith("Input should be"):
+        message = "must be" + message[len("Input should be") :]
+    if "input" in error and kind not in ("dict_type", "model_type"):
+        message += f" (got {_short(error['input'])})"
+    return message
+
+
+def format_validation_error(error: ValidationError, data: Any) -> list[str]:
+    """One ``key.path: what is wrong`` line per problem in a pydantic ``ValidationError``.
+
+    Where a union (``"auto"`` or a number) rejects a value once per member, the messages are
+    joined into one line for the key.
+    """
+    by_path: dict[str, list[str]] = {}
+    for item in error.errors(include_url=False):
+        path = _key_path(item["loc"], data)
+        if item["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            path = f"{path}.kind" if path else "kind"
+        message = _message(dict(item))
+        if not path:
+            # Whole-config checks already name their keys, one problem per line.
+            for line in message.splitlines():
+                by_path.setdefault(line, [])
+            continue
+        messages = by_path.setdefault(path, [])
+        if message not in messages:
+            messages.append(message)
+    return [f"{path}: {'; or '.join(messages)}" if messages else path for path, messages in by_path.items()]
+
+
+def _dedupe(lines: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for line in lines:
+        if line not in seen:
+            seen.add(line)
+            out.append(line)
+    return out

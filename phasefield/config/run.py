@@ -1,0 +1,218 @@
+"""The top level of a run's config: grid, time, output, checkpoints, model, initial state."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import (
+    Field,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from .cahn_hilliard import CahnHilliardConfig
+from .common import Strict
+from .initial import EXPRESSION_VARIABLES, ExpressionInitial, FileInitial, InitialCondition, resolve_path
+
+__all__ = [
+    "CheckpointConfig",
+    "GridConfig",
+    "ModelConfig",
+    "OutputConfig",
+    "RunConfig",
+    "TimeConfig",
+]
+
+ModelConfig = Annotated[CahnHilliardConfig, Field(discriminator="kind")]
+
+#: Fields each model kind has, in order.
+MODEL_FIELDS: dict[str, tuple[str, ...]] = {"cahn_hilliard": ("c",)}
+
+
+class GridConfig(Strict):
+    shape: list[PositiveInt] = Field(description="cells per axis; 1, 2 or 3 entries")
+    spacing: PositiveFloat | list[PositiveFloat] = Field(
+        1.0, description="cell size: one number, or one per axis"
+    )
+
+    @field_validator("shape")
+    @classmethod
+    def _dimensions(cls, value: list[int]) -> list[int]:
+        if not 1 <= len(value) <= 3:
+            raise ValueError(f"must have 1, 2 or 3 entries, not {len(value)}")
+        if any(n < 2 for n in value):
+            raise ValueError("every axis needs at least 2 cells")
+        return value
+
+    @model_validator(mode="after")
+    def _spacing_per_axis(self) -> GridConfig:
+        if isinstance(self.spacing, list) and len(self.spacing) != len(self.shape):
+            raise ValueError(
+                f"spacing has {len(self.spacing)} entries for a {len(self.shape)}-D grid; "
+                "give one number or one per axis"
+            )
+        return self
+
+    @property
+    def spacings(self) -> tuple[float, ...]:
+        if isinstance(self.spacing, list):
+            return tuple(self.spacing)
+        return (self.spacing,) * len(self.shape)
+
+
+class TimeConfig(Strict):
+    dt: PositiveFloat = Field(description="time step")
+    end: PositiveFloat | None = Field(None, description="model time to stop at")
+    steps: PositiveInt | None = Field(None, description="number of steps (instead of end)")
+    scheme: Literal["imex_euler"] = Field("imex_euler", description="time-stepping scheme")
+
+    @model_validator(mode="after")
+    def _one_stop(self) -> TimeConfig:
+        if (self.end is None) == (self.steps is None):
+            raise ValueError("give exactly one of end and steps")
+        return self
+
+
+class OutputConfig(Strict):
+    path: Path | None = Field(None, description="zarr store; default out/<name>.zarr")
+    every: PositiveFloat | None = Field(None, description="model time between saves")
+    every_steps: PositiveInt | None = Field(None, description="steps between saves")
+    fields: list[str] | None = Field(None, description="fields to store; default all")
+
+    @field_validator("path")
+    @classmethod
+    def _resolve(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        return None if value is None else resolve_path(value, info)
+
+    @model_validator(mode="after")
+    def _one_cadence(self) -> OutputConfig:
+        if self.every is not None and self.every_steps is not None:
+            raise ValueError("give at most one of every and every_steps")
+        return self
+
+
+class CheckpointConfig(Strict):
+    every_seconds: PositiveFloat = Field(300.0, description="wall time between checkpoints")
+    every_steps: PositiveInt | None = Field(None, description="also checkpoint every N steps")
+
+
+class RunConfig(Strict):
+    """A complete run: see CONTRACT.md and the README's config reference."""
+
+    name: str = Field(description="run name; the default store is out/<name>.zarr")
+    seed: NonNegativeInt = Field(0, description="every random draw derives from it")
+    backend: Literal["auto", "numpy", "cupy"] = "auto"
+    precision: Literal["float32", "float64"] = "float64"
+    grid: GridConfig
+    time: TimeConfig
+    output: OutputConfig = OutputConfig()
+    checkpoint: CheckpointConfig = CheckpointConfig()
+    model: ModelConfig
+    initial: dict[str, InitialCondition]
+
+    @field_validator("name")
+    @classmethod
+    def _file_name(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,119}", value):
+            raise ValueError(
+                f"{value!r} is not a usable name: start with a letter or digit and use only "
+                "letters, digits and _ . + - (at most 120 characters)"
+            )
+        return value
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return MODEL_FIELDS[self.model.kind]
+
+    @property
+    def dtype(self) -> np.dtype:
+        return np.dtype(self.precision)
+
+    @property
+    def store_path(self) -> Path:
+        return self.output.path if self.output.path is not None else Path("out") / f"{self.name}.zarr"
+
+    @property
+    def saved_fields(self) -> tuple[str, ...]:
+        return tuple(self.output.fields) if self.output.fields is not None else self.fields
+
+    @property
+    def save_cadence(self) -> tuple[str, float]:
+        """``("time", every)`` or ``("steps", n)``; ten saves by default."""
+        if self.output.every is not None:
+            return "time", self.output.every
+        if self.output.every_steps is not None:
+            return "steps", self.output.every_steps
+        if self.time.end is not None:
+            return "time", self.time.end / 10
+        assert self.time.steps is not None
+        return "steps", max(1, self.time.steps // 10)
+
+    @property
+    def total_steps(self) -> int:
+        """Steps to the end (the last may be shortened to land on a save or the end)."""
+        if self.time.steps is not None:
+            return self.time.steps
+        assert self.time.end is not None
+        return math.ceil(self.time.end / self.time.dt * (1 - 1e-12))
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RunConfig:
+        problems: list[str] = []
+        fields = self.fields
+        missing = [name for name in fields if name not in self.initial]
+        unknown = [name for name in self.initial if name not in fields]
+        if missing:
+            problems.append(f"initial: no initial condition for {', '.join(missing)}")
+        if unknown:
+            problems.append(
+                f"initial: {', '.join(unknown)} is not a field of {self.model.kind} "
+                f"(its fields: {', '.join(fields)})"
+            )
+        if self.output.fields is not None:
+            bad = [name for name in self.output.fields if name not in fields]
+            if bad:
+                problems.append(
+                    f"output.fields: {', '.join(bad)} is not a field of {self.model.kind} "
+                    f"(its fields: {', '.join(fields)})"
+                )
+        shape = tuple(self.grid.shape)
+        axes_used = set(EXPRESSION_VARIABLES[: len(shape)]) | {
+            f"L{a}" for a in EXPRESSION_VARIABLES[: len(shape)]
+        }
+        for name, condition in self.initial.items():
+            if isinstance(condition, FileInitial):
+                stored = np.load(condition.path, mmap_mode="r", allow_pickle=False).shape
+                if stored != shape:
+                    problems.append(
+                        f"initial.{name}.path: {condition.path} has shape {stored}; "
+                        f"the grid is {shape}"
+                    )
+            elif isinstance(condition, ExpressionInitial):
+                from ..expression import parse_expression
+
+                used = parse_expression(condition.expression, EXPRESSION_VARIABLES).names
+                outside = sorted(used - axes_used)
+                if outside:
+                    problems.append(
+                        f"initial.{name}.expression: {', '.join(outside)} not defined on a "
+                        f"{len(shape)}-D grid"
+                    )
+        if self.time.steps is not None and self.output.every is not None:
+            problems.append("output.every: with time.steps, give output.every_steps instead")
+        if self.model.kind == "cahn_hilliard" and self.model.mobility_form == "constant":
+            if self.model.mobility_stabilization != "auto":
+                problems.append(
+                    "model.mobility_stabilization: only used with mobility_form: c(1-c); remove it"
+                )
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self

@@ -1,0 +1,35 @@
+"""A progress bar with ETA on a terminal (tqdm); silent elsewhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from ..loop import Handler, Run
+
+__all__ = ["ProgressBar"]
+
+
+class ProgressBar(Handler):
+    """Shows model time (or steps) done, the rate and the ETA on stderr."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+
+    def start(self, run: Run) -> None:
+        end, steps = run.config.time.end, run.config.time.steps
+        if end is not None:
+            self._bar = tqdm(total=end, initial=run.state.time, unit="t", desc=run.config.name,
+                             bar_format="{l_bar}{bar}| t={n:.4g}/{total:.4g} [{elapsed}<{remaining}]")
+        else:
+            self._bar = tqdm(total=steps, initial=run.state.step, unit="step", desc=run.config.name)
+
+    def after_step(self, run: Run) -> None:
+        bar = self._bar
+        target = run.state.time if run.config.time.end is not None else run.state.step
+        bar.update(target - bar.n)
+
+    def finish(self, run: Run, outcome: str) -> None:
+        if self._bar is not None:
+            self._bar.close()

@@ -1,0 +1,66 @@
+"""The store handler: saves at t = 0, on the output cadence, and at the end."""
+
+from __future__ import annotations
+
+from ..loop import Handler, Run
+from ..store import Save, StoreWriter, set_status
+from .guard import check_finite
+
+__all__ = ["StoreHandler"]
+
+
+class StoreHandler(Handler):
+    """Writes saves through a :class:`~phasefield.store.StoreWriter`.
+
+    With a time cadence ``every``, save ``k`` is taken at exactly ``t = k * every`` (the loop
+    lands on it); with a step cadence, every ``n`` steps. The first save is the initial state and
+    the last is the state at the end, whatever the cadence. Fields and scalars are checked before
+    they are written, so a blown-up state never reaches the store.
+    """
+
+    def __init__(self, writer: StoreWriter) -> None:
+        self.writer = writer
+        self._last_saved_step = -1
+
+    def start(self, run: Run) -> None:
+        self.writer.saves = run.saves
+        if run.saves == 0:
+            self._save(run)
+            run.save_index = 1
+        else:
+            self._last_saved_step = run.info.get("last_saved_step", -1)
+
+    def next_time(self, run: Run) -> float | None:
+        kind, every = run.config.save_cadence
+        return run.save_index * every if kind == "time" else None
+
+    def after_step(self, run: Run) -> None:
+        kind, every = run.config.save_cadence
+        if kind == "time":
+            if run.state.time >= run.save_index * every:
+                self._save(run)
+                run.save_index += 1
+        elif run.state.step % int(every) == 0:
+            self._save(run)
+
+    def finish(self, run: Run, outcome: str) -> None:
+        if outcome == "complete" and self._last_saved_step != run.state.step:
+            self._save(run)
+        set_status(run.store, outcome)
+
+    def _save(self, run: Run) -> None:
+        state, space = run.state, run.space
+        scalars = run.model.scalars(state, space)
+        fields = {name: state.fields[name] for name in run.config.saved_fields}
+        check_finite(run, fields, scalars)
+        self.writer.write(
+            Save(
+                time=state.time,
+                step=state.step,
+                fields={name: run.backend.to_host(values) for name, values in fields.items()},
+                scalars=scalars,
+            )
+        )
+        run.saves = self.writer.saves
+        self._last_saved_step = state.step
+        run.info["last_saved_step"] = state.step

@@ -1,0 +1,112 @@
+"""The run loop: step, land exactly on the times handlers ask for, call handlers on their cadence.
+
+Handlers (:mod:`phasefield.handlers`) do everything around the stepping: saves, checkpoints,
+the blow-up guard, the progress bar. The loop only advances time.
+"""
+
+from __future__ import annotations
+
+import time as wallclock
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .backend import Backend
+from .config import RunConfig
+from .models.base import SpectralModel
+from .spectral import SpectralSpace
+from .state import State
+from .timesteppers import Stepper
+
+__all__ = ["BlowUpError", "Handler", "Run", "run_loop"]
+
+#: A step this close to a target time (relative to dt) lands on it instead of stopping short.
+_LANDING_TOLERANCE = 1e-9
+
+
+class BlowUpError(RuntimeError):
+    """The solution stopped being finite."""
+
+
+@dataclass
+class Run:
+    """Everything one run's handlers may look at."""
+
+    config: RunConfig
+    backend: Backend
+    space: SpectralSpace
+    model: SpectralModel
+    stepper: Stepper
+    state: State
+    store: Path
+    saves: int = 0
+    save_index: int = 0
+    started: float = field(default_factory=wallclock.monotonic)
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def end_time(self) -> float | None:
+        return self.config.time.end
+
+    def finished(self) -> bool:
+        time_config = self.config.time
+        if time_config.end is not None:
+            return self.state.time >= time_config.end
+        assert time_config.steps is not None
+        return self.state.step >= time_config.steps
+
+
+class Handler:
+    """Something done around the steps, on its own cadence."""
+
+    def start(self, run: Run) -> None:
+        """Before the first step (of this process: also after a resume)."""
+
+    def next_time(self, run: Run) -> float | None:
+        """A model time the loop must land on exactly, or None."""
+        return None
+
+    def after_step(self, run: Run) -> None:
+        """After every step."""
+
+    def finish(self, run: Run, outcome: str) -> None:
+        """At the end: ``outcome`` is ``complete``, ``failed`` or ``interrupted``."""
+
+
+def run_loop(run: Run, handlers: Sequence[Handler]) -> None:
+    """Step ``run`` to its end, calling ``handlers``.
+
+    Raises
+    ------
+    BlowUpError
+        From a handler that found non-finite values; handlers have been told ``failed``.
+    KeyboardInterrupt
+        Re-raised after handlers have been told ``interrupted``.
+    """
+    for handler in handlers:
+        handler.start(run)
+    state, stepper, dt = run.state, run.stepper, run.config.time.dt
+    try:
+        while not run.finished():
+            targets = [t for t in (h.next_time(run) for h in handlers) if t is not None]
+            if run.end_time is not None:
+                targets.append(run.end_time)
+            target = min(targets) if targets else None
+            if target is not None and target - state.time <= dt * (1 + _LANDING_TOLERANCE):
+                stepper.step(state, target - state.time)
+                state.time = target
+            else:
+                stepper.step(state, dt)
+            for handler in handlers:
+                handler.after_step(run)
+    except BlowUpError:
+        for handler in handlers:
+            handler.finish(run, "failed")
+        raise
+    except KeyboardInterrupt:
+        for handler in handlers:
+            handler.finish(run, "interrupted")
+        raise
+    for handler in handlers:
+        handler.finish(run, "complete")

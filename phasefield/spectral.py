@@ -1,0 +1,132 @@
+"""The Fourier space of one run: a grid on a backend at one precision.
+
+Spectral fields are stored as normalised Fourier coefficients,
+
+.. math:: \\hat u_k = \\frac{1}{N} \\sum_x u(x)\\, e^{-i k\\cdot x}, \\qquad
+          u(x) = \\sum_k \\hat u_k\\, e^{i k\\cdot x},
+
+over the real-FFT half spectrum, so ``û₀`` is the mean of ``u``. Steppers use the raw
+transforms and fold ``1/N`` into their update; models use :meth:`SpectralSpace.transform` and
+:meth:`SpectralSpace.inverse`, which keep their inputs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .backend import Backend, RealFFT
+from .expression import parse_expression
+from .grid import Grid
+
+__all__ = ["SpectralSpace"]
+
+_VALUE = parse_expression("u", ["u"])
+
+
+class SpectralSpace:
+    """Wavenumbers, buffers and transforms for fields on ``grid``.
+
+    Parameters
+    ----------
+    grid : Grid
+    backend : Backend
+    dtype : numpy dtype
+        Real dtype of the fields (float32 or float64); spectral arrays use the matching complex.
+
+    Attributes
+    ----------
+    k2 : array
+        ``|k|²`` over the spectral shape, on the device, in ``dtype``. Built once.
+    scale : float
+        ``1 / N``.
+    """
+
+    def __init__(self, grid: Grid, backend: Backend, dtype: Any) -> None:
+        self.grid = grid
+        self.backend = backend
+        self.xp = backend.xp
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise ValueError(f"precision must be float32 or float64, not {self.dtype}")
+        self.complex_dtype = np.result_type(self.dtype, np.complex64)
+        self.scale = 1.0 / grid.size
+        self.k2 = backend.asarray(grid.wavenumber_squared(), self.dtype)
+        self._weights = backend.asarray(grid.spectral_weights(), self.dtype)
+        self._fft: RealFFT | None = None
+        self._scratch_spectral: Any = None
+        self._scratch: dict[tuple[str, int], Any] = {}
+
+    # ---- buffers ----------------------------------------------------------------------------
+
+    def empty_real(self) -> Any:
+        return self.backend.empty(self.grid.shape, self.dtype)
+
+    def empty_spectral(self) -> Any:
+        return self.backend.empty(self.grid.spectral_shape, self.complex_dtype)
+
+    def scratch(self, kind: str, index: int = 0) -> Any:
+        """A work buffer (``kind`` "real" or "spectral") that lives as long as this space.
+
+        Models use these for intermediate results so that they hold no arrays themselves.
+        """
+        key = (kind, index)
+        if key not in self._scratch:
+            self._scratch[key] = self.empty_real() if kind == "real" else self.empty_spectral()
+        return self._scratch[key]
+
+    # ---- transforms -------------------------------------------------------------------------
+
+    def plan(self, real: Any, spectral: Any) -> RealFFT:
+        """Plan the transforms on these (still empty) buffers; later calls reuse the plan."""
+        if self._fft is None:
+            self._fft = self.backend.real_fft(real, spectral)
+        return self._fft
+
+    @property
+    def fft(self) -> RealFFT:
+        if self._fft is None:
+            self.plan(self.empty_real(), self.empty_spectral())
+        assert self._fft is not None
+        return self._fft
+
+    def transform(self, real: Any, out: Any) -> Any:
+        """Normalised forward transform ``out <- û``; ``real`` is kept."""
+        self.fft.forward(real, out)
+        out *= self.scale
+        return out
+
+    def inverse(self, spectral: Any, out: Any) -> Any:
+        """``out <- u`` from normalised coefficients; ``spectral`` is kept (a scratch copy is used)."""
+        if self._scratch_spectral is None:
+            self._scratch_spectral = self.empty_spectral()
+        self._scratch_spectral[...] = spectral
+        self.fft.inverse(self._scratch_spectral, out)
+        return out
+
+    def wavevector(self, axis: int, odd: bool = True) -> Any:
+        """Wavevector component ``axis``, broadcastable over spectral arrays (see :class:`Grid`)."""
+        return self.backend.asarray(self.grid.broadcast_wavevector(axis, odd=odd), self.dtype)
+
+    # ---- reductions -------------------------------------------------------------------------
+
+    def mean(self, real: Any) -> float:
+        """Mean of a real field (float64 sum in a fixed order)."""
+        return self.backend.reduce_sum(_VALUE, {"u": real}) * self.scale
+
+    def sum_k2_power(self, spectral: Any) -> float:
+        """``Σ_k |k|² |û_k|²`` over the full spectrum, i.e. ``⟨|∇u|²⟩`` (Parseval).
+
+        Taken in slabs along the first axis so that the temporaries stay small.
+        """
+        xp = self.xp
+        total = 0.0
+        rows = spectral.shape[0]
+        step = max(1, rows // 8) if spectral.ndim > 1 else rows
+        for start in range(0, rows, step):
+            block = spectral[start : start + step]
+            power = block.real.astype(np.float64) ** 2 + block.imag.astype(np.float64) ** 2
+            k2 = self.k2[start : start + step].astype(np.float64)
+            total += float(xp.sum(k2 * power * self._weights))
+        return total
