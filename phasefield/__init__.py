@@ -15,10 +15,10 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
-from .config import ConfigError, RunConfig, load_config  # noqa: E402
-from .loop import BlowUpError  # noqa: E402
-from .runner import run  # noqa: E402
-from .store import StoreError, open_run  # noqa: E402
+from .config import ConfigError, RunConfig, load_config
+from .loop import BlowUpError
+from .runner import run
+from .store import StoreError, open_run
 
 __all__ = [
     "BlowUpError",

@@ -96,7 +96,7 @@ class _Wisdom:
     def export(self) -> tuple[bytes, bytes, bytes]:
         import pyfftw
 
-        return tuple(pyfftw.export_wisdom())  # type: ignore[return-value]
+        return tuple(pyfftw.export_wisdom())
 
     def restore(self, wisdom: tuple[bytes, ...]) -> None:
         import pyfftw
@@ -105,7 +105,7 @@ class _Wisdom:
 
     def save(self) -> None:
         double, single, long = self.export()
-        arrays = {
+        arrays: dict[str, Any] = {
             key: np.frombuffer(value, dtype=np.uint8)
             for key, value in (("double", double), ("single", single), ("long", long))
         }
@@ -215,10 +215,21 @@ class Backend:
     fft : {"pyfftw", "numpy", "cufft"}, optional
         The FFT engine; by default pyFFTW on NumPy and cuFFT on CuPy. ``"numpy"`` selects
         ``numpy.fft``, a slower reference used to check pyFFTW.
+    kernels : {"numba", "array"}, optional
+        How pointwise expressions run: compiled Numba loops (the NumPy default) or array
+        operations of ``xp`` (the CuPy path; on NumPy it lets tests check that path's logic).
     """
 
-    def __init__(self, name: Literal["numpy", "cupy"], fft: FFTEngine | None = None) -> None:
+    def __init__(
+        self,
+        name: Literal["numpy", "cupy"],
+        fft: FFTEngine | None = None,
+        kernels: Literal["numba", "array"] | None = None,
+    ) -> None:
         self.name = name
+        self.kernels = kernels or ("numba" if name == "numpy" else "array")
+        if name == "cupy" and self.kernels == "numba":
+            raise BackendError("numba kernels run on the CPU only")
         if name == "cupy":
             import cupy
             import cupyx.scipy.fft
@@ -241,7 +252,7 @@ class Backend:
         self._reductions: dict[tuple[str, tuple[str, ...]], Callable[..., Any]] = {}
 
     def __repr__(self) -> str:
-        return f"Backend({self.name!r}, fft={self.fft_engine!r})"
+        return f"Backend({self.name!r}, fft={self.fft_engine!r}, kernels={self.kernels!r})"
 
     @property
     def device(self) -> str:
@@ -279,7 +290,7 @@ class Backend:
     def to_host(self, array: Any) -> np.ndarray:
         """A NumPy copy of a device array (a plain copy on the CPU)."""
         if self.name == "cupy":
-            return self.xp.asnumpy(array)  # type: ignore[no-any-return]
+            return self.xp.asnumpy(array)
         return np.array(array, copy=True)
 
     def synchronize(self) -> None:
@@ -310,14 +321,16 @@ class Backend:
         """
         arrays = tuple(sorted(name for name, value in operands.items() if _is_array(value)))
         scalars = tuple(sorted(name for name in operands if name not in arrays))
-        if self.name == "numpy":
+        if self.kernels == "numba":
             key = (expression.source, arrays + ("|",) + scalars)
             kernel = self._elementwise.get(key)
             if kernel is None:
                 from .kernels import compile_elementwise
 
                 kernel = self._elementwise[key] = compile_elementwise(expression, arrays, scalars)
-            kernel(out, *(operands[name] for name in arrays), *(float(operands[s]) for s in scalars))
+            kernel(
+                out, *(operands[name] for name in arrays), *(float(operands[s]) for s in scalars)
+            )
         else:
             out[...] = expression.evaluate(self.xp, operands)
         return out
@@ -328,7 +341,7 @@ class Backend:
         scalars = tuple(sorted(name for name in operands if name not in arrays))
         if not arrays:
             raise ValueError("reduce_sum needs at least one array operand")
-        if self.name == "numpy":
+        if self.kernels == "numba":
             key = (expression.source, arrays + ("|",) + scalars)
             kernel = self._reductions.get(key)
             if kernel is None:
@@ -357,7 +370,7 @@ class Backend:
         multiplier: np.ndarray,
     ) -> None:
         """The IMEX-Euler update (see :func:`phasefield.kernels.imex_combine`)."""
-        if self.name == "numpy":
+        if self.kernels == "numba":
             from .kernels import imex_combine
 
             imex_combine(state_hat, work_hat, k2, dt, scale, implicit, explicit_linear, multiplier)

@@ -11,6 +11,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -47,12 +48,13 @@ def checkpoint_path(store: Path) -> Path:
     return Path(store) / CHECKPOINT_GROUP / FILE_NAME
 
 
-def write_checkpoint(store: Path, state: State, backend: Backend, saves: int,
-                     save_index: int, finished: bool) -> Path:
+def write_checkpoint(
+    store: Path, state: State, backend: Backend, saves: int, save_index: int, finished: bool
+) -> Path:
     """Write the checkpoint of ``state`` (after ``saves`` saves) atomically; returns its path."""
     target = checkpoint_path(store)
     target.parent.mkdir(parents=True, exist_ok=True)
-    arrays: dict[str, np.ndarray] = {
+    arrays: dict[str, Any] = {
         f"spectral.{name}": backend.to_host(values) for name, values in state.spectral.items()
     }
     arrays.update(
@@ -81,7 +83,9 @@ def read_checkpoint(store: Path) -> Checkpoint | None:
         return None
     with np.load(path, allow_pickle=False) as stored:
         spectral = {
-            key.removeprefix("spectral."): stored[key] for key in stored.files if key.startswith("spectral.")
+            key.removeprefix("spectral."): stored[key]
+            for key in stored.files
+            if key.startswith("spectral.")
         }
         return Checkpoint(
             spectral=spectral,

@@ -2,7 +2,8 @@
 
 Exit codes: 0 done; 2 bad input (one line per problem on stderr, naming the key or file, no
 traceback, nothing written); 1 a run that failed while running (its store still opens);
-130 interrupted (a checkpoint was written: ``--resume`` continues).
+130 interrupted (Ctrl-C: the step under way finishes, a checkpoint is written, ``--resume``
+continues).
 """
 
 from __future__ import annotations
@@ -46,7 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--overwrite", action="store_true", help="replace an existing store")
     run.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
 
-    validate = commands.add_parser("validate", help="check a config and print the resolved settings")
+    validate = commands.add_parser(
+        "validate", help="check a config and print the resolved settings"
+    )
     validate.add_argument("config", type=Path)
 
     summary = commands.add_parser("summary", help="the scalar series of a run")
@@ -120,7 +123,9 @@ def print_summary(path: Path, as_json: bool = False, out: Any = None) -> None:
     )
     header = [f"{c} [{units[c]}]" if units.get(c) else c for c in columns]
     cells = [[_format_value(value) for value in row] for row in rows]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(header)]
+    widths = [
+        max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(header)
+    ]
     print("  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True)), file=out)
     for row in cells:
         print("  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)), file=out)
@@ -154,7 +159,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.out is not None:
         overrides["output_path"] = str(args.out.resolve())
     config = load_config(args.config, overrides)
-    run(config, resume=args.resume, overwrite=args.overwrite, progress=False if args.quiet else None)
+    run(
+        config, resume=args.resume, overwrite=args.overwrite, progress=False if args.quiet else None
+    )
     if not args.quiet:
         print_summary(config.store_path)
     return EXIT_OK
@@ -188,13 +195,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
-        print("interrupted: a checkpoint was written; continue with --resume", file=sys.stderr)
+        print("interrupted: continue from the last checkpoint with --resume", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as err:  # a failure while running: the store still opens
         if args.debug:
             traceback.print_exc()
-        print(f"error: the run failed: {type(err).__name__}: {err} (--debug shows the traceback)",
-              file=sys.stderr)
+        print(
+            f"error: the run failed: {type(err).__name__}: {err} (--debug shows the traceback)",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     return EXIT_BAD_INPUT  # pragma: no cover - argparse requires a command
 

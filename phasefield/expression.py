@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-__all__ = ["FUNCTIONS", "CONSTANTS", "Expression", "ExpressionError", "parse_expression"]
+__all__ = ["CONSTANTS", "FUNCTIONS", "Expression", "ExpressionError", "parse_expression"]
 
 #: Functions an expression may call, by name, with their arity.
 FUNCTIONS: dict[str, int] = {
@@ -142,11 +142,7 @@ def _check(node: ast.AST, allowed: frozenset[str], names: set[str]) -> None:
         _check(node.right, allowed, names)
     elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
         _check(node.operand, allowed, names)
-    elif (
-        isinstance(node, ast.Compare)
-        and len(node.ops) == 1
-        and isinstance(node.ops[0], _COMPARE)
-    ):
+    elif isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], _COMPARE):
         _check(node.left, allowed, names)
         _check(node.comparators[0], allowed, names)
     elif isinstance(node, ast.Call):
@@ -157,7 +153,9 @@ def _check(node: ast.AST, allowed: frozenset[str], names: set[str]) -> None:
             raise ExpressionError(f"'{node.func.id}' takes no keyword arguments")
         arity = FUNCTIONS[node.func.id]
         if len(node.args) != arity:
-            raise ExpressionError(f"'{node.func.id}' takes {arity} argument(s), got {len(node.args)}")
+            raise ExpressionError(
+                f"'{node.func.id}' takes {arity} argument(s), got {len(node.args)}"
+            )
         for arg in node.args:
             _check(arg, allowed, names)
     else:

@@ -33,7 +33,11 @@ class Grid:
     spacing: tuple[float, ...]
     wavevectors: tuple[np.ndarray, ...] = field(init=False, repr=False, compare=False)
 
-    def __init__(self, shape: tuple[int, ...] | list[int], spacing: float | tuple[float, ...] | list[float] = 1.0):
+    def __init__(
+        self,
+        shape: tuple[int, ...] | list[int],
+        spacing: float | tuple[float, ...] | list[float] = 1.0,
+    ):
         shape = tuple(int(n) for n in shape)
         if not 1 <= len(shape) <= 3:
             raise ValueError(f"a grid has 1, 2 or 3 dimensions, not {len(shape)}")
@@ -94,7 +98,11 @@ class Grid:
 
     def mesh(self) -> tuple[np.ndarray, ...]:
         """Broadcastable coordinate arrays (``indexing="ij"``, sparse)."""
-        return tuple(np.meshgrid(*(self.coordinates(a) for a in range(self.ndim)), indexing="ij", sparse=True))
+        return tuple(
+            np.meshgrid(
+                *(self.coordinates(a) for a in range(self.ndim)), indexing="ij", sparse=True
+            )
+        )
 
     def broadcast_wavevector(self, axis: int, odd: bool = False) -> np.ndarray:
         """Wavevector component ``axis`` shaped to broadcast over the spectral array.

@@ -37,7 +37,9 @@ def initial_fields(config: RunConfig, grid: Grid) -> dict[str, np.ndarray]:
         elif isinstance(condition, ExpressionInitial):
             expression = parse_expression(condition.expression, EXPRESSION_VARIABLES)
             variables: dict[str, object] = {}
-            for axis, (coordinate, length) in enumerate(zip(grid.mesh(), grid.lengths, strict=True)):
+            for axis, (coordinate, length) in enumerate(
+                zip(grid.mesh(), grid.lengths, strict=True)
+            ):
                 variables[EXPRESSION_VARIABLES[axis]] = coordinate
                 variables[f"L{EXPRESSION_VARIABLES[axis]}"] = length
             with np.errstate(all="ignore"):  # a bad formula is reported below, not as a warning

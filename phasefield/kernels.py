@@ -28,8 +28,8 @@ from typing import Any
 # Numba's OpenMP workers spin after each loop and would starve FFTW's threads on the same cores.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import numba  # noqa: E402
-import numpy as np  # noqa: E402
+import numba
+import numpy as np
 
 from .expression import FUNCTIONS, Expression
 
@@ -155,7 +155,8 @@ def _load(source: str) -> ModuleType:
         temporary.write_text(source)
         os.replace(temporary, path)
     spec = importlib.util.spec_from_file_location(module_name, path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     sys.modules[module_name] = module
@@ -194,7 +195,7 @@ def compile_reduction(
     text = _HEADER.format(source=expression.source) + _REDUCTION.format(
         args=", ".join([*arrays, *scalars]), ravels=_ravels(arrays), body=_body(expression, arrays)
     )
-    return _load(text).kernel_serial  # type: ignore[no-any-return]
+    return _load(text).kernel_serial
 
 
 @functools.cache
@@ -208,9 +209,9 @@ def imex_combine(
     k2: np.ndarray,
     dt: float,
     scale: float,
-    implicit: Sequence[float],
-    explicit_linear: Sequence[float],
-    multiplier: Sequence[float],
+    implicit: Sequence[float] | np.ndarray,
+    explicit_linear: Sequence[float] | np.ndarray,
+    multiplier: Sequence[float] | np.ndarray,
 ) -> None:
     """One IMEX-Euler update of a spectral field, written to both buffers.
 
@@ -225,7 +226,9 @@ def imex_combine(
     coefficients: list[float] = []
     for polynomial in (implicit, explicit_linear, multiplier):
         if len(polynomial) > MAX_POLYNOMIAL_TERMS:
-            raise ValueError(f"operators of degree above k^{2 * MAX_POLYNOMIAL_TERMS - 2} are not supported")
+            raise ValueError(
+                f"operators of degree above k^{2 * MAX_POLYNOMIAL_TERMS - 2} are not supported"
+            )
         coefficients += [float(c) for c in polynomial]
         coefficients += [0.0] * (MAX_POLYNOMIAL_TERMS - len(polynomial))
     _combine_kernel()(state_hat, work_hat, k2, float(dt), float(scale), *coefficients)

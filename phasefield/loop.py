@@ -6,8 +6,11 @@ the blow-up guard, the progress bar. The loop only advances time.
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 import time as wallclock
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,7 +74,37 @@ class Handler:
         """After every step."""
 
     def finish(self, run: Run, outcome: str) -> None:
-        """At the end: ``outcome`` is ``complete``, ``failed`` or ``interrupted``."""
+        """At the end: ``outcome`` is ``complete``, ``failed``, ``interrupted`` (between two
+        steps: the state is consistent) or ``aborted`` (possibly inside a step: it is not)."""
+
+
+class _ImmediateInterrupt(KeyboardInterrupt):
+    """A second Ctrl-C, raised wherever the program was."""
+
+
+@contextlib.contextmanager
+def _interrupts_between_steps() -> Iterator[list[bool]]:
+    """Hold a Ctrl-C until the current step and its handlers are done.
+
+    A step interrupted half-way (spectrum advanced, field or clock not yet) must never reach a
+    checkpoint. The first SIGINT is recorded and raised at the next clean point; a second one
+    interrupts at once.
+    """
+    requested = [False]
+    if threading.current_thread() is not threading.main_thread():
+        yield requested
+        return
+
+    def record(signum: int, frame: object) -> None:
+        if requested[0]:
+            raise _ImmediateInterrupt
+        requested[0] = True
+
+    previous = signal.signal(signal.SIGINT, record)
+    try:
+        yield requested
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def run_loop(run: Run, handlers: Sequence[Handler]) -> None:
@@ -86,27 +119,36 @@ def run_loop(run: Run, handlers: Sequence[Handler]) -> None:
     """
     for handler in handlers:
         handler.start(run)
-    state, stepper, dt = run.state, run.stepper, run.config.time.dt
     try:
-        while not run.finished():
-            targets = [t for t in (h.next_time(run) for h in handlers) if t is not None]
-            if run.end_time is not None:
-                targets.append(run.end_time)
-            target = min(targets) if targets else None
-            if target is not None and target - state.time <= dt * (1 + _LANDING_TOLERANCE):
-                stepper.step(state, target - state.time)
-                state.time = target
-            else:
-                stepper.step(state, dt)
-            for handler in handlers:
-                handler.after_step(run)
+        with _interrupts_between_steps() as interrupt:
+            _steps(run, handlers, interrupt)
     except BlowUpError:
         for handler in handlers:
             handler.finish(run, "failed")
         raise
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
+        # A second Ctrl-C may have cut a step in half: then nothing may be checkpointed.
+        outcome = "aborted" if isinstance(interrupt, _ImmediateInterrupt) else "interrupted"
         for handler in handlers:
-            handler.finish(run, "interrupted")
+            handler.finish(run, outcome)
         raise
     for handler in handlers:
         handler.finish(run, "complete")
+
+
+def _steps(run: Run, handlers: Sequence[Handler], interrupt: list[bool]) -> None:
+    state, stepper, dt = run.state, run.stepper, run.config.time.dt
+    while not run.finished():
+        targets = [t for t in (h.next_time(run) for h in handlers) if t is not None]
+        if run.end_time is not None:
+            targets.append(run.end_time)
+        target = min(targets) if targets else None
+        if target is not None and target - state.time <= dt * (1 + _LANDING_TOLERANCE):
+            stepper.step(state, target - state.time)
+            state.time = target
+        else:
+            stepper.step(state, dt)
+        for handler in handlers:
+            handler.after_step(run)
+        if interrupt[0]:
+            raise KeyboardInterrupt

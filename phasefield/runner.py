@@ -55,12 +55,16 @@ def _check_resumable(path: Path, config: RunConfig) -> None:
     try:
         stored = RunConfig.model_validate(yaml.safe_load(stored_yaml))
     except Exception as err:
-        raise ConfigError([f"{path}: its stored config cannot be read ({err}); use --overwrite"]) from None
+        raise ConfigError(
+            [f"{path}: its stored config cannot be read ({err}); use --overwrite"]
+        ) from None
     changes = _differences(_comparable(stored), _comparable(config))
     if changes:
         raise ConfigError(
-            [f"{path}: --resume needs the config the store was started with; changed: {change}"
-             for change in changes]
+            [
+                f"{path}: --resume needs the config the store was started with; changed: {change}"
+                for change in changes
+            ]
             + ["(use --overwrite to start this run again with the new config)"]
         )
 
@@ -73,8 +77,10 @@ def _prepare_store(path: Path, resume: bool, overwrite: bool) -> bool:
         return False
     if not is_store(path):
         raise ConfigError(
-            [f"{path}: exists and is not a phasefield store; choose another output path "
-             "(output.path or --out)"]
+            [
+                f"{path}: exists and is not a phasefield store; choose another output path "
+                "(output.path or --out)"
+            ]
         )
     if resume:
         return True
@@ -175,15 +181,20 @@ def run(
     stepper = make_stepper(config.time.scheme, model, space)
     if checkpoint is not None:
         trim_store(path, checkpoint.saves)
-        state = stepper.restore(checkpoint.spectral, checkpoint.time, checkpoint.step, checkpoint.rng())
+        state = stepper.restore(
+            checkpoint.spectral, checkpoint.time, checkpoint.step, checkpoint.rng()
+        )
     else:
         assert fields is not None
         state = stepper.initialise(fields, rng=np.random.default_rng(config.seed))
     path.parent.mkdir(parents=True, exist_ok=True)
     current = Run(config, array_backend, space, model, stepper, state, path)
-    writer = StoreWriter(path, grid, _store_attrs(config, array_backend.name,
-                                                  array_backend.fft_engine, array_backend.device),
-                         units=dict(model.units))
+    writer = StoreWriter(
+        path,
+        grid,
+        _store_attrs(config, array_backend.name, array_backend.fft_engine, array_backend.device),
+        units=dict(model.units),
+    )
     if checkpoint is not None:
         current.saves = checkpoint.saves
         current.save_index = checkpoint.save_index

@@ -98,7 +98,7 @@ class SpectralSpace:
         return out
 
     def inverse(self, spectral: Any, out: Any) -> Any:
-        """``out <- u`` from normalised coefficients; ``spectral`` is kept (a scratch copy is used)."""
+        """``out <- u`` from normalised coefficients; ``spectral`` is kept (via a scratch copy)."""
         if self._scratch_spectral is None:
             self._scratch_spectral = self.empty_spectral()
         self._scratch_spectral[...] = spectral

@@ -108,8 +108,13 @@ class StoreWriter:
         ``units`` attribute per variable, where the model has units.
     """
 
-    def __init__(self, path: Path, grid: Grid, attrs: Mapping[str, Any],
-                 units: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        grid: Grid,
+        attrs: Mapping[str, Any],
+        units: Mapping[str, str] | None = None,
+    ) -> None:
         self.path = Path(path)
         self.grid = grid
         self.attrs = dict(attrs)
@@ -164,9 +169,11 @@ class StoreWriter:
 
 
 def _time_arrays(group: zarr.Group) -> dict[str, zarr.Array]:
-    arrays = {}
+    arrays: dict[str, zarr.Array] = {}
     for name, array in group.arrays():
-        dims = array.metadata.dimension_names if hasattr(array.metadata, "dimension_names") else None
+        dims = (
+            array.metadata.dimension_names if hasattr(array.metadata, "dimension_names") else None
+        )
         if dims and dims[0] == TIME:
             arrays[name] = array
     return arrays
@@ -177,7 +184,9 @@ def _open_group(path: Path, mode: str = "r") -> zarr.Group:
     if not path.exists():
         raise StoreError(f"{path}: no such store")
     if not is_store(path):
-        raise StoreError(f"{path}: not a phasefield store (no zarr group with phasefield attributes)")
+        raise StoreError(
+            f"{path}: not a phasefield store (no zarr group with phasefield attributes)"
+        )
     return zarr.open_group(path, mode=mode)  # type: ignore[arg-type]
 
 
@@ -204,7 +213,8 @@ def open_run(path: str | Path) -> xr.Dataset:
         dataset = xr.open_zarr(path, consolidated=False, chunks=None, drop_variables=others)
         parts.append(dataset.isel({TIME: slice(0, saves)}).drop_vars(TIME, errors="ignore"))
     merged = xr.merge(parts, combine_attrs="override")
-    return merged.assign_coords({TIME: np.asarray(group[TIME][:saves])}).assign_attrs(dict(group.attrs))
+    times = np.asarray(arrays[TIME][:saves])
+    return merged.assign_coords({TIME: times}).assign_attrs(dict(group.attrs))
 
 
 def saves_in(path: Path) -> int:

@@ -1,9 +1,10 @@
 """Semi-implicit (IMEX) Fourier-spectral time steppers, in a registry by name.
 
 A stepper owns the work buffers of one run and advances a :class:`~phasefield.state.State` in
-place; it knows nothing of a model's physics beyond what :class:`~phasefield.models.base.SpectralModel`
-declares. One step costs one forward and one inverse real FFT per field, plus the model's own
-transforms when its explicit term lives in Fourier space.
+place; it knows nothing of a model's physics beyond what
+:class:`~phasefield.models.base.SpectralModel` declares. One step costs one forward and one
+inverse real FFT per field, plus the model's own transforms when its explicit term lives in
+Fourier space.
 """
 
 from __future__ import annotations
@@ -31,13 +32,19 @@ class Stepper(ABC):
         self.space = space
 
     @abstractmethod
-    def initialise(self, fields: dict[str, Any], time: float = 0.0, step: int = 0,
-                   rng: np.random.Generator | None = None) -> State:
+    def initialise(
+        self,
+        fields: dict[str, Any],
+        time: float = 0.0,
+        step: int = 0,
+        rng: np.random.Generator | None = None,
+    ) -> State:
         """A state from real-space fields (they are copied into the stepper's buffers)."""
 
     @abstractmethod
-    def restore(self, spectral: dict[str, np.ndarray], time: float, step: int,
-                rng: np.random.Generator) -> State:
+    def restore(
+        self, spectral: dict[str, np.ndarray], time: float, step: int, rng: np.random.Generator
+    ) -> State:
         """A state from checkpointed spectra; the real fields are rebuilt bit for bit."""
 
     @abstractmethod
@@ -101,18 +108,29 @@ class ImexEuler(Stepper):
             for name in names
         }
 
-    def initialise(self, fields: dict[str, Any], time: float = 0.0, step: int = 0,
-                   rng: np.random.Generator | None = None) -> State:
+    def initialise(
+        self,
+        fields: dict[str, Any],
+        time: float = 0.0,
+        step: int = 0,
+        rng: np.random.Generator | None = None,
+    ) -> State:
         for name, values in fields.items():
             self.fields[name][...] = values
             self.space.transform(self.fields[name], self.spectral[name])
             # Start from the field the spectrum represents, as every later step does.
             self._rebuild(name)
-        return State(dict(self.fields), dict(self.spectral), time, step,
-                     rng if rng is not None else np.random.default_rng(0))
+        return State(
+            dict(self.fields),
+            dict(self.spectral),
+            time,
+            step,
+            rng if rng is not None else np.random.default_rng(0),
+        )
 
-    def restore(self, spectral: dict[str, np.ndarray], time: float, step: int,
-                rng: np.random.Generator) -> State:
+    def restore(
+        self, spectral: dict[str, np.ndarray], time: float, step: int, rng: np.random.Generator
+    ) -> State:
         for name, values in spectral.items():
             self.spectral[name][...] = self.space.backend.asarray(values, self.space.complex_dtype)
             self._rebuild(name)
@@ -140,7 +158,14 @@ class ImexEuler(Stepper):
                 scale = space.scale
                 space.fft.forward(self.work[name], work)
             backend.imex_combine(
-                state.spectral[name], work, space.k2, dt, scale, implicit, explicit_linear, multiplier
+                state.spectral[name],
+                work,
+                space.k2,
+                dt,
+                scale,
+                implicit,
+                explicit_linear,
+                multiplier,
             )
             space.fft.inverse(work, state.fields[name])
         state.time += dt

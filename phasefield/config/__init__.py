@@ -33,8 +33,10 @@ def _read_yaml(path: Path) -> Any:
         raise ConfigError([f"{path}: malformed YAML{where}: {problem}"]) from None
 
 
-def load_config(source: str | os.PathLike[str] | dict[str, Any] | RunConfig,
-                overrides: dict[str, Any] | None = None) -> RunConfig:
+def load_config(
+    source: str | os.PathLike[str] | dict[str, Any] | RunConfig,
+    overrides: dict[str, Any] | None = None,
+) -> RunConfig:
     """Validate a config given as a YAML file path, a dict, or an existing :class:`RunConfig`.
 
     Parameters
@@ -65,7 +67,9 @@ def load_config(source: str | os.PathLike[str] | dict[str, Any] | RunConfig,
         base_dir = path.resolve().parent
         prefix = f"{path}: "
     if not isinstance(data, dict):
-        raise ConfigError([f"{prefix}expected a mapping of keys at the top level, got {type(data).__name__}"])
+        raise ConfigError(
+            [f"{prefix}expected a mapping of keys at the top level, got {type(data).__name__}"]
+        )
     data = dict(data)
     for key, value in (overrides or {}).items():
         if key == "output_path":

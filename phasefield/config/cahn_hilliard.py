@@ -22,7 +22,9 @@ class DoubleWellConfig(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> DoubleWellConfig:
         if not self.c_beta > self.c_alpha:
-            raise ValueError(f"c_beta ({self.c_beta}) must be greater than c_alpha ({self.c_alpha})")
+            raise ValueError(
+                f"c_beta ({self.c_beta}) must be greater than c_alpha ({self.c_alpha})"
+            )
         return self
 
 
@@ -46,3 +48,11 @@ class CahnHilliardConfig(Strict):
         description="Zhu et al. constant A for mobility_form c(1-c); auto = the largest "
         "mobility, M0/4",
     )
+
+    @model_validator(mode="after")
+    def _zhu_constant_needs_variable_mobility(self) -> CahnHilliardConfig:
+        if self.mobility_form == "constant" and self.mobility_stabilization != "auto":
+            raise ValueError(
+                "mobility_stabilization is only used with mobility_form: c(1-c); remove it"
+            )
+        return self

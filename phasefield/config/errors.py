@@ -101,7 +101,10 @@ def format_validation_error(error: ValidationError, data: Any) -> list[str]:
         messages = by_path.setdefault(path, [])
         if message not in messages:
             messages.append(message)
-    return [f"{path}: {'; or '.join(messages)}" if messages else path for path, messages in by_path.items()]
+    return [
+        f"{path}: {'; or '.join(messages)}" if messages else path
+        for path, messages in by_path.items()
+    ]
 
 
 def _dedupe(lines: list[str]) -> list[str]:

@@ -20,7 +20,13 @@ from pydantic import (
 
 from .cahn_hilliard import CahnHilliardConfig
 from .common import Strict
-from .initial import EXPRESSION_VARIABLES, ExpressionInitial, FileInitial, InitialCondition, resolve_path
+from .initial import (
+    EXPRESSION_VARIABLES,
+    ExpressionInitial,
+    FileInitial,
+    InitialCondition,
+    resolve_path,
+)
 
 __all__ = [
     "CheckpointConfig",
@@ -138,7 +144,9 @@ class RunConfig(Strict):
 
     @property
     def store_path(self) -> Path:
-        return self.output.path if self.output.path is not None else Path("out") / f"{self.name}.zarr"
+        return (
+            self.output.path if self.output.path is not None else Path("out") / f"{self.name}.zarr"
+        )
 
     @property
     def saved_fields(self) -> tuple[str, ...]:
@@ -208,11 +216,6 @@ class RunConfig(Strict):
                     )
         if self.time.steps is not None and self.output.every is not None:
             problems.append("output.every: with time.steps, give output.every_steps instead")
-        if self.model.kind == "cahn_hilliard" and self.model.mobility_form == "constant":
-            if self.model.mobility_stabilization != "auto":
-                problems.append(
-                    "model.mobility_stabilization: only used with mobility_form: c(1-c); remove it"
-                )
         if problems:
             raise ValueError("\n".join(problems))
         return self

@@ -20,8 +20,13 @@ class ProgressBar(Handler):
     def start(self, run: Run) -> None:
         end, steps = run.config.time.end, run.config.time.steps
         if end is not None:
-            self._bar = tqdm(total=end, initial=run.state.time, unit="t", desc=run.config.name,
-                             bar_format="{l_bar}{bar}| t={n:.4g}/{total:.4g} [{elapsed}<{remaining}]")
+            self._bar = tqdm(
+                total=end,
+                initial=run.state.time,
+                unit="t",
+                desc=run.config.name,
+                bar_format="{l_bar}{bar}| t={n:.4g}/{total:.4g} [{elapsed}<{remaining}]",
+            )
         else:
             self._bar = tqdm(total=steps, initial=run.state.step, unit="step", desc=run.config.name)
 

@@ -13,7 +13,9 @@ def build_model(config: RunConfig) -> SpectralModel:
     """The model a config describes, with every ``auto`` resolved to a number."""
     model = config.model
     if model.kind == "cahn_hilliard":
-        well = DoubleWell(model.free_energy.height, model.free_energy.c_alpha, model.free_energy.c_beta)
+        well = DoubleWell(
+            model.free_energy.height, model.free_energy.c_alpha, model.free_energy.c_beta
+        )
         stabilization = (
             well.max_curvature / 2 if model.stabilization == "auto" else float(model.stabilization)
         )
@@ -28,6 +30,8 @@ def build_model(config: RunConfig) -> SpectralModel:
             free_energy=well,
             mobility_form=model.mobility_form,
             stabilization=stabilization,
-            mobility_stabilization=mobility_stabilization if model.mobility_form != "constant" else 0.0,
+            mobility_stabilization=mobility_stabilization
+            if model.mobility_form != "constant"
+            else 0.0,
         )
     raise ValueError(f"unknown model kind {model.kind!r}")  # pragma: no cover

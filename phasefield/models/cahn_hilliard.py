@@ -81,8 +81,8 @@ class CahnHilliard(SpectralModel):
     doi:10.1103/PhysRevE.60.3564): a constant ``A`` is added implicitly and subtracted explicitly,
 
     .. math:: L = S = A(\\kappa k^4 + s k^2), \\quad K = 1, \\quad
-              \\hat N = i\\mathbf{k}\\cdot\\big\\{M(c)\\,
-              \\mathcal{F}^{-1}[i\\mathbf{k}(\\widehat{f'(c)} + \\kappa k^2 \\hat c)]\\big\\}^\\wedge.
+              \\hat N = i\\mathbf{k}\\cdot\\big\\{M(c)\\,\\mathcal{F}^{-1}
+              [i\\mathbf{k}(\\widehat{f'(c)} + \\kappa k^2 \\hat c)]\\big\\}^\\wedge.
 
     ``s`` (``stabilization``) of at least ``max|f''|/2`` makes the constant-mobility scheme
     energy-stable for any time step; ``A`` of at least the largest mobility keeps the

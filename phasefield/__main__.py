@@ -1,0 +1,7 @@
+"""``python -m phasefield`` is the ``phasefield`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

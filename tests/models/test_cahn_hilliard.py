@@ -1,0 +1,232 @@
+"""Cahn–Hilliard against analytic results: dispersion, conservation, equilibrium, convergence, BM1a."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+from phasefield.backend import Backend
+from phasefield.grid import Grid
+from phasefield.models.cahn_hilliard import CahnHilliard, DoubleWell
+from phasefield.spectral import SpectralSpace
+from phasefield.timesteppers import make_stepper
+
+WELL = DoubleWell(height=5.0, c_alpha=0.3, c_beta=0.7)  # PFHub benchmark 1
+BM1A_F0 = 319.0433  # PFHub BM1a initial free energy (continuum integral over [0, 200]^2)
+
+
+def make(grid, backend, model, dtype=np.float64):
+    space = SpectralSpace(grid, backend, dtype)
+    return space, make_stepper("imex_euler", model, space)
+
+
+def bm1a_initial(grid):
+    x, y = grid.mesh()
+    return 0.5 + 0.01 * (
+        np.cos(0.105 * x) * np.cos(0.11 * y)
+        + (np.cos(0.13 * x) * np.cos(0.087 * y)) ** 2
+        + np.cos(0.025 * x - 0.15 * y) * np.cos(0.07 * x - 0.02 * y)
+    )
+
+
+def amplification(model, k2, dt, c0):
+    """The scheme's exact linear amplification factor around a uniform c0."""
+    m, s, kappa = model.mobility, model.stabilization, model.kappa
+    fpp = model.free_energy.curvature(c0)
+    return (1 + dt * m * s * k2 - dt * m * k2 * fpp) / (1 + dt * m * (kappa * k2**2 + s * k2))
+
+
+@pytest.mark.parametrize("stabilization", [0.0, 0.8])
+def test_every_mode_is_amplified_by_the_schemes_factor(backend, rng, stabilization):
+    grid = Grid((48, 40), (1.0, 1.25))
+    model = CahnHilliard(5.0, 2.0, WELL, stabilization=stabilization)
+    _space, stepper = make(grid, backend, model)
+    c0 = 0.5  # f''' = 0 here, so the first nonlinear correction is cubic in the amplitude
+    state = stepper.initialise({"c": c0 + 1e-7 * rng.standard_normal(grid.shape)})
+    before = backend.to_host(state.spectral["c"]).copy()
+    dt = 0.7
+    stepper.step(state, dt)
+    after = backend.to_host(state.spectral["c"])
+    expected = amplification(model, grid.wavenumber_squared(), dt, c0) * before
+    scale = np.abs(before).max()
+    assert np.max(np.abs(after - expected)) <= 1e-10 * scale
+
+
+def test_small_mode_grows_at_the_linear_dispersion_rate(backend):
+    """σ(k) = −M k² (f''(c0) + κ k²), measured over many small steps, within 1 %."""
+    grid = Grid((64, 64))
+    model = CahnHilliard(5.0, 2.0, WELL, stabilization=0.0)
+    _space, stepper = make(grid, backend, model)
+    k = 2 * np.pi * 3 / 64
+    x, _ = grid.mesh()
+    amplitude = 1e-7
+    state = stepper.initialise({"c": 0.5 + amplitude * np.cos(k * x) + 0 * _})
+    dt, end = 0.002, 4.0
+    for _step in range(round(end / dt)):
+        stepper.step(state, dt)
+    mode = abs(backend.to_host(state.spectral["c"])[3, 0]) * 2  # cos = two half-amplitude modes
+    measured = math.log(mode / amplitude) / end
+    sigma = -model.mobility * k**2 * (WELL.curvature(0.5) + model.kappa * k**2)
+    assert measured == pytest.approx(sigma, rel=0.01)
+
+
+@pytest.mark.parametrize("mobility_form", ["constant", "c(1-c)"])
+def test_mass_is_conserved_and_energy_never_rises(backend, rng, mobility_form):
+    grid = Grid((64, 64))
+    model = CahnHilliard(
+        5.0,
+        2.0,
+        WELL,
+        mobility_form=mobility_form,
+        stabilization=WELL.max_curvature / 2,
+        mobility_stabilization=5.0 / 4,
+    )
+    space, stepper = make(grid, backend, model)
+    state = stepper.initialise({"c": 0.5 + 0.02 * rng.uniform(-1, 1, grid.shape)})
+    mass0 = model.scalars(state, space)["c_mean"]
+    energies = [model.scalars(state, space)["free_energy"]]
+    for _ in range(40):
+        for _ in range(10):
+            stepper.step(state, 1.0)
+        scalars = model.scalars(state, space)
+        energies.append(scalars["free_energy"])
+        assert scalars["c_mean"] == pytest.approx(mass0, rel=1e-12, abs=0)
+    assert energies[-1] < 0.6 * energies[0]  # it did decompose
+    assert np.all(np.diff(energies) <= 1e-12 * energies[0])
+
+
+def test_equilibrium_interface_is_the_tanh_profile_with_its_energy(backend):
+    """Two flat interfaces relax to c = (a+b)/2 ± (b−a)/2 tanh(x/ℓ) with energy 2σ."""
+    kappa = 2.0
+    grid = Grid((256,), 0.25)
+    length = grid.lengths[0]
+    model = CahnHilliard(5.0, kappa, WELL, stabilization=WELL.max_curvature / 2)
+    space, stepper = make(grid, backend, model)
+    x = grid.coordinates(0)
+    middle, half = 0.5, 0.2
+    step_profile = middle + half * np.where((x > length / 4) & (x < 3 * length / 4), 1.0, -1.0)
+    state = stepper.initialise({"c": step_profile})
+    for _ in range(3000):
+        stepper.step(state, 2.0)
+    c = backend.to_host(state.fields["c"])
+    width = WELL.interface_width(kappa)
+    rising = slice(int(length / 4 / 0.25) - 40, int(length / 4 / 0.25) + 40)
+    # locate the interface by interpolating the crossing of the middle value
+    xs, cs = x[rising], c[rising]
+    i = np.nonzero(np.diff(np.sign(cs - middle)))[0][0]
+    x0 = xs[i] + (middle - cs[i]) / (cs[i + 1] - cs[i]) * (xs[i + 1] - xs[i])
+    analytic = middle + half * np.tanh((xs - x0) / width)
+    assert np.max(np.abs(cs - analytic)) < 1e-6
+    sigma = WELL.interface_energy(kappa)
+    assert model.scalars(state, space)["free_energy"] == pytest.approx(2 * sigma, rel=1e-6)
+
+
+def test_convergence_in_dt_is_first_order(backend):
+    grid = Grid((64, 64))
+    model = CahnHilliard(5.0, 2.0, WELL, stabilization=WELL.max_curvature / 2)
+    x, y = grid.mesh()
+    c0 = (
+        0.5
+        + 0.05 * np.cos(2 * np.pi * 2 * x / 64) * np.cos(2 * np.pi * 3 * y / 64)
+        + 0.03 * np.sin(2 * np.pi * x / 64)
+    )
+    end = 8.0
+    results = []
+    for dt in (0.05, 0.025, 0.0125, 0.00625, 0.003125):
+        _space, stepper = make(grid, backend, model)
+        state = stepper.initialise({"c": c0})
+        for _ in range(round(end / dt)):
+            stepper.step(state, dt)
+        results.append(backend.to_host(state.fields["c"]).copy())
+    differences = [np.sqrt(np.mean((a - b) ** 2)) for a, b in itertools.pairwise(results)]
+    orders = [math.log2(d1 / d2) for d1, d2 in itertools.pairwise(differences)]
+    # Richardson: successive differences shrink by 2^p; p -> 1 as dt -> 0
+    assert all(abs(order - 1) < 0.05 for order in orders[-2:]), orders
+    assert abs(orders[-1] - 1) < abs(orders[0] - 1), orders
+
+
+def test_bm1a_initial_free_energy_and_decay(backend):
+    grid = Grid((200, 200), 1.0)
+    model = CahnHilliard(5.0, 2.0, WELL, stabilization=WELL.max_curvature / 2)
+    space, stepper = make(grid, backend, model)
+    state = stepper.initialise({"c": bm1a_initial(grid)})
+    energies = [model.scalars(state, space)["free_energy"]]
+    assert energies[0] == pytest.approx(BM1A_F0, rel=1e-3)
+    for _ in range(20):
+        for _ in range(10):
+            stepper.step(state, 1.0)
+        energies.append(model.scalars(state, space)["free_energy"])
+    assert np.all(np.diff(energies) < 0)
+
+
+def test_pyfftw_and_numpy_fft_give_the_same_trajectory(rng):
+    grid = Grid((64, 48))
+    model = CahnHilliard(5.0, 2.0, WELL, stabilization=0.8)
+    c0 = 0.5 + 0.02 * rng.uniform(-1, 1, grid.shape)
+    finals = []
+    for engine in ("pyfftw", "numpy"):
+        _space, stepper = make(grid, Backend("numpy", fft=engine), model)
+        state = stepper.initialise({"c": c0})
+        for _ in range(300):
+            stepper.step(state, 0.5)
+        finals.append(state.fields["c"].copy())
+    assert np.max(np.abs(finals[0] - finals[1])) < 1e-10
+    assert np.std(finals[0]) > 0.05  # far from the initial state: the comparison is not trivial
+
+
+@pytest.mark.parametrize("mobility_form", ["constant", "c(1-c)"])
+def test_array_kernels_follow_the_compiled_ones(rng, mobility_form):
+    """The CuPy code path (array operations) and the Numba path give the same trajectory."""
+    grid = Grid((32, 40))
+    model = CahnHilliard(
+        5.0, 2.0, WELL, mobility_form=mobility_form, stabilization=0.8, mobility_stabilization=1.25
+    )
+    c0 = 0.5 + 0.02 * rng.uniform(-1, 1, grid.shape)
+    finals = []
+    for kernels in ("numba", "array"):
+        space, stepper = make(grid, Backend("numpy", kernels=kernels), model)
+        state = stepper.initialise({"c": c0})
+        for _ in range(100):
+            stepper.step(state, 0.5)
+        finals.append((state.fields["c"].copy(), model.scalars(state, space)))
+    assert np.max(np.abs(finals[0][0] - finals[1][0])) < 1e-12
+    assert finals[0][1]["free_energy"] == pytest.approx(finals[1][1]["free_energy"], rel=1e-12)
+
+
+def test_variable_mobility_grows_at_the_rate_of_the_local_mobility(backend):
+    """Linearised around c0, M(c) = M0 c(1−c) acts as the constant M0 c0(1−c0)."""
+    grid = Grid((64, 64))
+    c0 = 0.5
+    model = CahnHilliard(
+        5.0, 2.0, WELL, mobility_form="c(1-c)", stabilization=0.0, mobility_stabilization=1.25
+    )
+    _space, stepper = make(grid, backend, model)
+    k = 2 * np.pi * 3 / 64
+    x, y = grid.mesh()
+    amplitude = 1e-7
+    state = stepper.initialise({"c": c0 + amplitude * np.cos(k * x) + 0 * y})
+    dt, end = 0.002, 4.0
+    for _ in range(round(end / dt)):
+        stepper.step(state, dt)
+    mode = abs(backend.to_host(state.spectral["c"])[3, 0]) * 2
+    measured = math.log(mode / amplitude) / end
+    effective = model.mobility * c0 * (1 - c0)
+    sigma = -effective * k**2 * (WELL.curvature(c0) + model.kappa * k**2)
+    assert measured == pytest.approx(sigma, rel=0.01)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_one_and_three_dimensions_conserve_mass(backend, rng, dtype):
+    for shape in ((128,), (16, 16, 16)):
+        grid = Grid(shape)
+        model = CahnHilliard(5.0, 2.0, WELL, stabilization=0.8)
+        space, stepper = make(grid, backend, model, dtype)
+        state = stepper.initialise({"c": 0.5 + 0.02 * rng.uniform(-1, 1, shape)})
+        mass0 = space.mean(state.fields["c"])
+        for _ in range(50):
+            stepper.step(state, 0.5)
+        tolerance = 1e-12 if dtype == np.float64 else 1e-6
+        assert space.mean(state.fields["c"]) == pytest.approx(mass0, rel=tolerance)

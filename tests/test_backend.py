@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from phasefield.backend import Backend, available_backends, get_backend
+from phasefield.expression import parse_expression
+from phasefield.grid import Grid
+from phasefield.spectral import SpectralSpace
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(32,), (16, 12), (8, 6, 10)])
+def test_transforms_are_the_unnormalised_real_fft(backend, dtype, shape, rng):
+    space = SpectralSpace(Grid(shape), backend, dtype)
+    real, spectral = space.empty_real(), space.empty_spectral()
+    fft = space.plan(real, spectral)
+    u = rng.standard_normal(shape).astype(dtype)
+    real[...] = backend.asarray(u)
+    fft.forward(real, spectral)
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(
+        backend.to_host(spectral), np.fft.rfftn(u), atol=tolerance * np.sqrt(u.size) * 4
+    )
+    fft.inverse(spectral, real)
+    np.testing.assert_allclose(
+        backend.to_host(real), u * u.size, rtol=tolerance * 10, atol=tolerance * u.size
+    )
+
+
+def test_pyfftw_and_numpy_fft_agree(rng):
+    u = rng.standard_normal((24, 20))
+    results = []
+    for engine in ("pyfftw", "numpy"):
+        backend = Backend("numpy", fft=engine)
+        space = SpectralSpace(Grid(u.shape), backend, np.float64)
+        out = space.empty_spectral()
+        space.transform(backend.asarray(u), out)
+        results.append(out.copy())
+    np.testing.assert_allclose(results[0], results[1], atol=1e-15)
+
+
+def test_wisdom_is_cached_so_a_second_process_does_not_plan(tmp_path):
+    """A new process finds the plan in the on-disk wisdom (FFTW_WISDOM_ONLY fails without it)."""
+    script = """
+import os, numpy as np
+from phasefield.backend import get_backend
+from phasefield.grid import Grid
+from phasefield.spectral import SpectralSpace
+space = SpectralSpace(Grid((48, 40)), get_backend("numpy"), np.float64)
+space.plan(space.empty_real(), space.empty_spectral())
+"""
+    env = {"PHASEFIELD_CACHE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    first = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    assert list(tmp_path.glob("fftw-wisdom-*.npz"))
+    second = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**env, "PHASEFIELD_FFTW_PLANNER": "FFTW_WISDOM_ONLY"},
+        capture_output=True,
+        text=True,
+    )
+    assert second.returncode == 0, second.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    third = subprocess.run(
+        [sys.executable, "-c", script],
+        env={
+            "PHASEFIELD_CACHE_DIR": str(empty),
+            "PATH": "/usr/bin:/bin",
+            "PHASEFIELD_FFTW_PLANNER": "FFTW_WISDOM_ONLY",
+        },
+        capture_output=True,
+        text=True,
+    )
+    assert third.returncode != 0  # without the cached wisdom the same call would have to plan
+
+
+@pytest.mark.parametrize("kernels", ["numba", "array"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pointwise_kernels_match_array_evaluation(kernels, dtype, rng):
+    backend = Backend("numpy", kernels=kernels)
+    expression = parse_expression(
+        "2*h*(c-a)*(b-c)*(a+b-2*c) + where(c > a, sqrt(abs(c)), exp(-c))", ["c", "h", "a", "b"]
+    )
+    c = backend.asarray(rng.uniform(0, 1, (64, 64)), dtype)
+    out = backend.empty(c.shape, dtype)
+    backend.evaluate(expression, out, {"c": c, "h": 5.0, "a": 0.3, "b": 0.7})
+    expected = expression.evaluate(np, {"c": c.astype(np.float64), "h": 5.0, "a": 0.3, "b": 0.7})
+    # float32 output: one rounding of a value whose terms are at most max|expected| in size
+    scale = np.abs(expected).max()
+    tolerance = 2 * np.finfo(dtype).eps * scale * 8
+    np.testing.assert_allclose(out, expected, rtol=0, atol=tolerance)
+    total = backend.reduce_sum(expression, {"c": c, "h": 5.0, "a": 0.3, "b": 0.7})
+    assert total == pytest.approx(expected.sum(), rel=1e-12 if dtype == np.float64 else 1e-6)
+
+
+def test_large_arrays_take_the_parallel_kernel(rng):
+    backend = Backend("numpy")
+    expression = parse_expression("u*u - 1", ["u"])
+    u = rng.standard_normal(1 << 17)
+    out = backend.empty(u.shape, np.float64)
+    backend.evaluate(expression, out, {"u": u})
+    np.testing.assert_array_equal(out, u * u - 1)
+
+
+def test_imex_update_kernels_agree(rng):
+    shape = (40, 21)
+    state = rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+    work = rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+    k2 = rng.uniform(0, 4, shape)
+    operators = (np.array([0.0, 0.4, 2.0]), np.array([0.0, 0.4]), np.array([0.0, -5.0]))
+    results = []
+    for kernels in ("numba", "array"):
+        s, w = state.copy(), work.copy()
+        Backend("numpy", kernels=kernels).imex_combine(s, w, k2, 0.3, 0.01, *operators)
+        results.append((s, w))
+    expected = ((1 + 0.3 * 0.4 * k2) * state + 0.3 * 0.01 * (-5.0 * k2) * work) / (
+        1 + 0.3 * (0.4 * k2 + 2.0 * k2**2)
+    )
+    for s, w in results:
+        np.testing.assert_allclose(s, expected, rtol=1e-13)
+        np.testing.assert_array_equal(s, w)
+
+
+def test_unknown_or_unusable_backends_are_reported():
+    from phasefield.backend import BackendError
+
+    with pytest.raises(BackendError, match="unknown backend"):
+        get_backend("torch")
+    if "cupy" not in available_backends():
+        with pytest.raises(BackendError, match="not usable"):
+            get_backend("cupy")
