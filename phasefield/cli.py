@@ -138,8 +138,7 @@ def _validate(path: Path) -> int:
     print(to_yaml(config), end="")
     grid = config.grid
     cells = math.prod(grid.shape)
-    kind, every = config.save_cadence
-    cadence = f"every {every:g} time units" if kind == "time" else f"every {int(every)} steps"
+    cadence = config.save_cadence.describe()
     print(
         f"# ok: {config.model.kind} on {'x'.join(map(str, grid.shape))} = {cells} cells, "
         f"about {config.total_steps} steps, saves {cadence} to {config.store_path}"

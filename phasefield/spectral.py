@@ -52,7 +52,11 @@ class SpectralSpace:
             raise ValueError(f"precision must be float32 or float64, not {self.dtype}")
         self.complex_dtype = np.result_type(self.dtype, np.complex64)
         self.scale = 1.0 / grid.size
-        self.k2 = backend.asarray(grid.wavenumber_squared(), self.dtype)
+        # |k|² built in place in the field dtype: no field-sized temporaries
+        self.k2 = backend.zeros(grid.spectral_shape, self.dtype)
+        for axis in range(grid.ndim):
+            component = backend.asarray(grid.broadcast_wavevector(axis), self.dtype)
+            self.k2 += component * component
         self._weights = backend.asarray(grid.spectral_weights(), self.dtype)
         self._fft: RealFFT | None = None
         self._scratch_spectral: Any = None

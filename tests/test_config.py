@@ -38,7 +38,15 @@ def problems(data, tmp_path=None):
         ({"time": {"scheme": "rk4"}}, "time.scheme: must be 'imex_euler'"),
         (
             {"output": {"every": 1.0, "every_steps": 3}},
-            "output: give at most one of every and every_steps",
+            "output: give at most one of every, every_steps and times",
+        ),
+        (
+            {"output": {"every": None, "times": [1.0, 0.5]}},
+            "output.times: must be strictly increasing",
+        ),
+        (
+            {"output": {"every": None, "times": [1.0, 50.0]}},
+            "output.times: 50 is after time.end (20)",
         ),
         ({"output": {"fields": ["eta"]}}, "output.fields: eta is not a field of cahn_hilliard"),
         ({"model": {"kind": "phase_crystal"}}, "model.kind: unknown kind 'phase_crystal'"),
@@ -159,7 +167,7 @@ def test_defaults_resolve():
     data["output"] = {}
     resolved = load_config(data)
     assert resolved.store_path.name == "small.zarr"
-    assert resolved.save_cadence == ("time", 2.0)  # ten saves by default
+    assert resolved.save_cadence.every == 2.0  # ten saves by default
     assert resolved.saved_fields == ("c",)
     assert resolved.model.stabilization == "auto"
 

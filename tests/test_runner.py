@@ -35,6 +35,14 @@ def test_saves_start_at_zero_end_at_the_end_and_land_on_the_cadence(tmp_path):
     np.testing.assert_allclose(ds.c_mean.values, ds.c_mean.values[0], rtol=1e-13)
 
 
+def test_listed_save_times(tmp_path):
+    data = config(
+        time={"dt": 0.5, "end": 20.0}, output={"every": None, "times": [0.3, 1.0, 3.0, 10.0]}
+    )
+    ds = pf.run(data, out=tmp_path / "times.zarr")
+    np.testing.assert_array_equal(ds.t.values, [0.0, 0.3, 1.0, 3.0, 10.0, 20.0])
+
+
 def test_step_counts_and_step_cadence(tmp_path):
     data = config(
         time={"dt": 0.5, "end": None, "steps": 25}, output={"every": None, "every_steps": 10}

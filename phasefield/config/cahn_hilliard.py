@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, NonNegativeFloat, PositiveFloat, model_validator
+from pydantic import (
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from .common import Strict
 
@@ -49,10 +56,11 @@ class CahnHilliardConfig(Strict):
         "mobility, M0/4",
     )
 
-    @model_validator(mode="after")
-    def _zhu_constant_needs_variable_mobility(self) -> CahnHilliardConfig:
-        if self.mobility_form == "constant" and self.mobility_stabilization != "auto":
-            raise ValueError(
-                "mobility_stabilization is only used with mobility_form: c(1-c); remove it"
-            )
-        return self
+    @field_validator("mobility_stabilization")
+    @classmethod
+    def _zhu_constant_needs_variable_mobility(
+        cls, value: Literal["auto"] | float, info: ValidationInfo
+    ) -> Literal["auto"] | float:
+        if info.data.get("mobility_form") == "constant" and value != "auto":
+            raise ValueError("only used with mobility_form: c(1-c); remove it")
+        return value

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -34,6 +36,7 @@ __all__ = [
     "ModelConfig",
     "OutputConfig",
     "RunConfig",
+    "SaveCadence",
     "TimeConfig",
 ]
 
@@ -41,6 +44,37 @@ ModelConfig = Annotated[CahnHilliardConfig, Field(discriminator="kind")]
 
 #: Fields each model kind has, in order.
 MODEL_FIELDS: dict[str, tuple[str, ...]] = {"cahn_hilliard": ("c",)}
+
+
+@dataclass(frozen=True)
+class SaveCadence:
+    """Saves every ``every`` model time, every ``every_steps`` steps, or at listed ``times``.
+
+    Time-based saves are numbered from 1: save ``k`` is at ``k * every`` or ``times[k - 1]``.
+    """
+
+    every: float | None = None
+    every_steps: int | None = None
+    times: tuple[float, ...] | None = None
+
+    def time_of(self, index: int) -> float | None:
+        """Model time of time-based save ``index`` (None for step cadences or past the list)."""
+        if self.every is not None:
+            return index * self.every
+        if self.times is not None and index <= len(self.times):
+            return self.times[index - 1]
+        return None
+
+    def due_at_step(self, step: int) -> bool:
+        return self.every_steps is not None and step % self.every_steps == 0
+
+    def describe(self) -> str:
+        if self.every is not None:
+            return f"every {self.every:g} time units"
+        if self.every_steps is not None:
+            return f"every {self.every_steps} steps"
+        assert self.times is not None
+        return f"at {len(self.times)} listed times"
 
 
 class GridConfig(Strict):
@@ -91,7 +125,17 @@ class OutputConfig(Strict):
     path: Path | None = Field(None, description="zarr store; default out/<name>.zarr")
     every: PositiveFloat | None = Field(None, description="model time between saves")
     every_steps: PositiveInt | None = Field(None, description="steps between saves")
+    times: list[PositiveFloat] | None = Field(
+        None, description="explicit save times, increasing (e.g. log-spaced for coarsening)"
+    )
     fields: list[str] | None = Field(None, description="fields to store; default all")
+
+    @field_validator("times")
+    @classmethod
+    def _increasing(cls, value: list[float] | None) -> list[float] | None:
+        if value is not None and any(b <= a for a, b in itertools.pairwise(value)):
+            raise ValueError("must be strictly increasing")
+        return value
 
     @field_validator("path")
     @classmethod
@@ -100,8 +144,9 @@ class OutputConfig(Strict):
 
     @model_validator(mode="after")
     def _one_cadence(self) -> OutputConfig:
-        if self.every is not None and self.every_steps is not None:
-            raise ValueError("give at most one of every and every_steps")
+        given = [key for key in ("every", "every_steps", "times") if getattr(self, key) is not None]
+        if len(given) > 1:
+            raise ValueError(f"give at most one of every, every_steps and times (got {given})")
         return self
 
 
@@ -153,16 +198,19 @@ class RunConfig(Strict):
         return tuple(self.output.fields) if self.output.fields is not None else self.fields
 
     @property
-    def save_cadence(self) -> tuple[str, float]:
-        """``("time", every)`` or ``("steps", n)``; ten saves by default."""
-        if self.output.every is not None:
-            return "time", self.output.every
-        if self.output.every_steps is not None:
-            return "steps", self.output.every_steps
+    def save_cadence(self) -> SaveCadence:
+        """When to save (besides t = 0 and the end); ten even saves by default."""
+        output = self.output
+        if output.every is not None:
+            return SaveCadence(every=output.every)
+        if output.every_steps is not None:
+            return SaveCadence(every_steps=output.every_steps)
+        if output.times is not None:
+            return SaveCadence(times=tuple(output.times))
         if self.time.end is not None:
-            return "time", self.time.end / 10
+            return SaveCadence(every=self.time.end / 10)
         assert self.time.steps is not None
-        return "steps", max(1, self.time.steps // 10)
+        return SaveCadence(every_steps=max(1, self.time.steps // 10))
 
     @property
     def total_steps(self) -> int:
@@ -216,6 +264,16 @@ class RunConfig(Strict):
                     )
         if self.time.steps is not None and self.output.every is not None:
             problems.append("output.every: with time.steps, give output.every_steps instead")
+        if self.time.steps is not None and self.output.times is not None:
+            problems.append("output.times: with time.steps, give output.every_steps instead")
+        if (
+            self.output.times is not None
+            and self.time.end is not None
+            and self.output.times[-1] > self.time.end
+        ):
+            problems.append(
+                f"output.times: {self.output.times[-1]:g} is after time.end ({self.time.end:g})"
+            )
         if problems:
             raise ValueError("\n".join(problems))
         return self

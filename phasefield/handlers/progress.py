@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from ..loop import Handler, Run
 

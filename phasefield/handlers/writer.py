@@ -14,7 +14,7 @@ __all__ = ["StoreHandler"]
 class StoreHandler(Handler):
     """Writes saves through a :class:`~phasefield.store.StoreWriter`.
 
-    With a time cadence ``every``, save ``k`` is taken at exactly ``t = k * every`` (the loop
+    Time-based save ``k`` is taken at exactly ``t = k * every`` or ``times[k - 1]`` (the loop
     lands on it); with a step cadence, every ``n`` steps. The first save is the initial state and
     the last is the state at the end, whatever the cadence. Fields and scalars are checked before
     they are written, so a blown-up state never reaches the store.
@@ -33,16 +33,15 @@ class StoreHandler(Handler):
             self._last_saved_step = run.info.get("last_saved_step", -1)
 
     def next_time(self, run: Run) -> float | None:
-        kind, every = run.config.save_cadence
-        return run.save_index * every if kind == "time" else None
+        return run.config.save_cadence.time_of(run.save_index)
 
     def after_step(self, run: Run) -> None:
-        kind, every = run.config.save_cadence
-        if kind == "time":
-            if run.state.time >= run.save_index * every:
-                self._save(run)
-                run.save_index += 1
-        elif run.state.step % int(every) == 0:
+        cadence = run.config.save_cadence
+        target = cadence.time_of(run.save_index)
+        if target is not None and run.state.time >= target:
+            self._save(run)
+            run.save_index += 1
+        elif cadence.due_at_step(run.state.step):
             self._save(run)
 
     def finish(self, run: Run, outcome: str) -> None:
