@@ -163,12 +163,20 @@ def _load(source: str) -> ModuleType:
     return module
 
 
+def _use_our_threads() -> None:
+    """Numba's loops use as many threads as FFTW does (``PHASEFIELD_THREADS``)."""
+    from .backend import threads
+
+    numba.set_num_threads(min(threads(), numba.config.NUMBA_NUM_THREADS))
+
+
 def _two_variants(template: str, source: str, **fields: str) -> Kernel:
     text = _HEADER.format(source=source) + "".join(
         template.format(parallel=parallel, variant=variant, **fields)
         for parallel, variant in ((False, "serial"), (True, "parallel"))
     )
     module = _load(text)
+    _use_our_threads()
     return Kernel(module.kernel_serial, module.kernel_parallel)
 
 

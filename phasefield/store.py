@@ -8,8 +8,10 @@ saves whose ``t`` was written, and :func:`open_run` shows exactly those.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -168,9 +170,20 @@ class StoreWriter:
             self.append(save)
 
 
+@contextlib.contextmanager
+def _quiet_partials() -> Iterator[None]:
+    """A run killed inside one of zarr's atomic writes leaves a ``*.partial`` file; zarr warns
+    about it on every listing. It is harmless (the resume removes it)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Object at .* is not recognized")
+        yield
+
+
 def _time_arrays(group: zarr.Group) -> dict[str, zarr.Array]:
     arrays: dict[str, zarr.Array] = {}
-    for name, array in group.arrays():
+    with _quiet_partials():
+        members = list(group.arrays())
+    for name, array in members:
         dims = (
             array.metadata.dimension_names if hasattr(array.metadata, "dimension_names") else None
         )
@@ -205,12 +218,14 @@ def open_run(path: str | Path) -> xr.Dataset:
     arrays = _time_arrays(group)
     saves = arrays[TIME].shape[0]
     if all(array.shape[0] == saves for array in arrays.values()):
-        return xr.open_zarr(path, consolidated=False, chunks=None)
+        with _quiet_partials():
+            return xr.open_zarr(path, consolidated=False, chunks=None)
     # A save was cut short: open each variable on its own and keep the complete saves.
     parts = []
     for name in arrays:
         others = [other for other in arrays if other != name]
-        dataset = xr.open_zarr(path, consolidated=False, chunks=None, drop_variables=others)
+        with _quiet_partials():
+            dataset = xr.open_zarr(path, consolidated=False, chunks=None, drop_variables=others)
         parts.append(dataset.isel({TIME: slice(0, saves)}).drop_vars(TIME, errors="ignore"))
     merged = xr.merge(parts, combine_attrs="override")
     times = np.asarray(arrays[TIME][:saves])
@@ -228,6 +243,8 @@ def trim_store(path: Path, saves: int) -> None:
     for array in _time_arrays(group).values():
         if array.shape[0] != saves:
             array.resize((saves, *array.shape[1:]))
+    for leftover in Path(path).rglob("*.partial"):  # torn atomic writes of a killed run
+        leftover.unlink()
 
 
 def set_status(path: Path, status: str, **attrs: Any) -> None:
