@@ -110,12 +110,16 @@ def _measure(size: str, precision: str, backend_name: str, seconds: float) -> di
         # the bare pair's two arrays are the benchmark's, not the solver's
         result["peak_arrays"] = (traced_peak - real.nbytes - spectral.nbytes) / field_bytes
         rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        result["peak_rss_arrays"] = (rss_after - rss_before - real.nbytes - spectral.nbytes) / field_bytes
+        result["peak_rss_arrays"] = (
+            rss_after - rss_before - real.nbytes - spectral.nbytes
+        ) / field_bytes
     return result
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", nargs="+", default=SIZES)
     parser.add_argument("--precisions", nargs="+", default=["float32", "float64"])
     parser.add_argument("--backends", nargs="+", default=None)
@@ -129,22 +133,38 @@ def main() -> None:
     from phasefield.backend import available_backends, get_backend
 
     backends = args.backends or available_backends()
-    print(f"# step vs bare FFT pair, {time.strftime('%Y-%m-%d')}, {get_backend(backends[0]).device}")
+    print(
+        f"# step vs bare FFT pair, {time.strftime('%Y-%m-%d')}, {get_backend(backends[0]).device}"
+    )
     print()
-    print("| grid | precision | backend | step (ms) | FFT pair (ms) | step / pair | peak arrays (NumPy) | peak arrays (RSS) |")
+    columns = [
+        "grid",
+        "precision",
+        "backend",
+        "step (ms)",
+        "FFT pair (ms)",
+        "step / pair",
+        "peak arrays (NumPy)",
+        "peak arrays (RSS)",
+    ]
+    print("| " + " | ".join(columns) + " |")
     print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |")
     for backend in backends:
         for size in args.sizes:
             for precision in args.precisions:
                 case = json.dumps([size, precision, backend, args.seconds])
-                done = subprocess.run([sys.executable, __file__, "--case", case], capture_output=True, text=True)
+                done = subprocess.run(
+                    [sys.executable, __file__, "--case", case], capture_output=True, text=True
+                )
                 if done.returncode != 0:
-                    print(f"| {size} | {precision} | {backend} | failed: {done.stderr.strip().splitlines()[-1]} |")
+                    reason = done.stderr.strip().splitlines()[-1]
+                    print(f"| {size} | {precision} | {backend} | failed: {reason} |")
                     continue
                 r = json.loads(done.stdout)
+                ratio = r["step_ms"] / r["pair_ms"]
                 print(
                     f"| {r['size']} | {r['precision']} | {r['backend']} | {r['step_ms']:.3f} | "
-                    f"{r['pair_ms']:.3f} | {r['step_ms'] / r['pair_ms']:.2f} | {r['peak_arrays']:.2f} | "
+                    f"{r['pair_ms']:.3f} | {ratio:.2f} | {r['peak_arrays']:.2f} | "
                     f"{r['peak_rss_arrays']:.2f} |",
                     flush=True,
                 )

@@ -23,6 +23,28 @@ def make(grid, backend, model, dtype=np.float64):
     return space, make_stepper("imex_euler", model, space)
 
 
+def trajectory(backend, grid, model, c0, steps, dt):
+    """Final field and scalars after ``steps`` steps of ``dt`` from ``c0``."""
+    space, stepper = make(grid, backend, model)
+    state = stepper.initialise({"c": c0})
+    for _ in range(steps):
+        stepper.step(state, dt)
+    return backend.to_host(state.fields["c"]), model.scalars(state, space)
+
+
+def measured_growth_rate(backend, model, c0=0.5, mode=3, n=64, dt=0.002, end=4.0):
+    """Growth rate of a tiny cosine mode along x, from its amplitude after ``end``."""
+    grid = Grid((n, n))
+    _space, stepper = make(grid, backend, model)
+    x, y = grid.mesh()
+    amplitude = 1e-7
+    state = stepper.initialise({"c": c0 + amplitude * np.cos(2 * np.pi * mode * x / n) + 0 * y})
+    for _ in range(round(end / dt)):
+        stepper.step(state, dt)
+    grown = abs(backend.to_host(state.spectral["c"])[mode, 0]) * 2  # cos = two half-amplitude modes
+    return math.log(grown / amplitude) / end, 2 * np.pi * mode / n
+
+
 def bm1a_initial(grid):
     x, y = grid.mesh()
     return 0.5 + 0.01 * (
@@ -57,18 +79,8 @@ def test_every_mode_is_amplified_by_the_schemes_factor(backend, rng, stabilizati
 
 def test_small_mode_grows_at_the_linear_dispersion_rate(backend):
     """σ(k) = −M k² (f''(c0) + κ k²), measured over many small steps, within 1 %."""
-    grid = Grid((64, 64))
     model = CahnHilliard(5.0, 2.0, WELL, stabilization=0.0)
-    _space, stepper = make(grid, backend, model)
-    k = 2 * np.pi * 3 / 64
-    x, _ = grid.mesh()
-    amplitude = 1e-7
-    state = stepper.initialise({"c": 0.5 + amplitude * np.cos(k * x) + 0 * _})
-    dt, end = 0.002, 4.0
-    for _step in range(round(end / dt)):
-        stepper.step(state, dt)
-    mode = abs(backend.to_host(state.spectral["c"])[3, 0]) * 2  # cos = two half-amplitude modes
-    measured = math.log(mode / amplitude) / end
+    measured, k = measured_growth_rate(backend, model)
     sigma = -model.mobility * k**2 * (WELL.curvature(0.5) + model.kappa * k**2)
     assert measured == pytest.approx(sigma, rel=0.01)
 
@@ -166,15 +178,12 @@ def test_pyfftw_and_numpy_fft_give_the_same_trajectory(rng):
     grid = Grid((64, 48))
     model = CahnHilliard(5.0, 2.0, WELL, stabilization=0.8)
     c0 = 0.5 + 0.02 * rng.uniform(-1, 1, grid.shape)
-    finals = []
-    for engine in ("pyfftw", "numpy"):
-        _space, stepper = make(grid, Backend("numpy", fft=engine), model)
-        state = stepper.initialise({"c": c0})
-        for _ in range(300):
-            stepper.step(state, 0.5)
-        finals.append(state.fields["c"].copy())
-    assert np.max(np.abs(finals[0] - finals[1])) < 1e-10
-    assert np.std(finals[0]) > 0.05  # far from the initial state: the comparison is not trivial
+    (fftw, _), (reference, _) = (
+        trajectory(Backend("numpy", fft=engine), grid, model, c0, 300, 0.5)
+        for engine in ("pyfftw", "numpy")
+    )
+    assert np.max(np.abs(fftw - reference)) < 1e-10
+    assert np.std(fftw) > 0.05  # far from the initial state: the comparison is not trivial
 
 
 @pytest.mark.parametrize("mobility_form", ["constant", "c(1-c)"])
@@ -185,34 +194,21 @@ def test_array_kernels_follow_the_compiled_ones(rng, mobility_form):
         5.0, 2.0, WELL, mobility_form=mobility_form, stabilization=0.8, mobility_stabilization=1.25
     )
     c0 = 0.5 + 0.02 * rng.uniform(-1, 1, grid.shape)
-    finals = []
-    for kernels in ("numba", "array"):
-        space, stepper = make(grid, Backend("numpy", kernels=kernels), model)
-        state = stepper.initialise({"c": c0})
-        for _ in range(100):
-            stepper.step(state, 0.5)
-        finals.append((state.fields["c"].copy(), model.scalars(state, space)))
-    assert np.max(np.abs(finals[0][0] - finals[1][0])) < 1e-12
-    assert finals[0][1]["free_energy"] == pytest.approx(finals[1][1]["free_energy"], rel=1e-12)
+    (compiled, compiled_scalars), (arrays, array_scalars) = (
+        trajectory(Backend("numpy", kernels=kernels), grid, model, c0, 100, 0.5)
+        for kernels in ("numba", "array")
+    )
+    assert np.max(np.abs(compiled - arrays)) < 1e-12
+    assert compiled_scalars["free_energy"] == pytest.approx(array_scalars["free_energy"], rel=1e-12)
 
 
 def test_variable_mobility_grows_at_the_rate_of_the_local_mobility(backend):
     """Linearised around c0, M(c) = M0 c(1−c) acts as the constant M0 c0(1−c0)."""
-    grid = Grid((64, 64))
     c0 = 0.5
     model = CahnHilliard(
         5.0, 2.0, WELL, mobility_form="c(1-c)", stabilization=0.0, mobility_stabilization=1.25
     )
-    _space, stepper = make(grid, backend, model)
-    k = 2 * np.pi * 3 / 64
-    x, y = grid.mesh()
-    amplitude = 1e-7
-    state = stepper.initialise({"c": c0 + amplitude * np.cos(k * x) + 0 * y})
-    dt, end = 0.002, 4.0
-    for _ in range(round(end / dt)):
-        stepper.step(state, dt)
-    mode = abs(backend.to_host(state.spectral["c"])[3, 0]) * 2
-    measured = math.log(mode / amplitude) / end
+    measured, k = measured_growth_rate(backend, model, c0=c0)
     effective = model.mobility * c0 * (1 - c0)
     sigma = -effective * k**2 * (WELL.curvature(c0) + model.kappa * k**2)
     assert measured == pytest.approx(sigma, rel=0.01)
