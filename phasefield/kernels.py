@@ -167,7 +167,7 @@ def _use_our_threads() -> None:
     """Numba's loops use as many threads as FFTW does (``PHASEFIELD_THREADS``)."""
     from .backend import threads
 
-    numba.set_num_threads(min(threads(), numba.config.NUMBA_NUM_THREADS))
+    numba.set_num_threads(min(threads(), numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
 
 
 def _two_variants(template: str, source: str, **fields: str) -> Kernel:
