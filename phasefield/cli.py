@@ -2,8 +2,8 @@
 
 Exit codes: 0 done; 2 bad input (one line per problem on stderr, naming the key or file, no
 traceback, nothing written); 1 a run that failed while running (its store still opens);
-130 interrupted (Ctrl-C: the step under way finishes, a checkpoint is written, ``--resume``
-continues).
+130 interrupted (Ctrl-C or SIGTERM: the step under way finishes, a checkpoint is written,
+``--resume`` continues).
 """
 
 from __future__ import annotations

@@ -84,10 +84,11 @@ class _ImmediateInterrupt(KeyboardInterrupt):
 
 @contextlib.contextmanager
 def _interrupts_between_steps() -> Iterator[list[bool]]:
-    """Hold a Ctrl-C until the current step and its handlers are done.
+    """Hold a Ctrl-C (or a SIGTERM, as batch schedulers send) until the current step and its
+    handlers are done.
 
     A step interrupted half-way (spectrum advanced, field or clock not yet) must never reach a
-    checkpoint. The first SIGINT is recorded and raised at the next clean point; a second one
+    checkpoint. The first signal is recorded and raised at the next clean point; a second one
     interrupts at once.
     """
     requested = [False]
@@ -100,11 +101,12 @@ def _interrupts_between_steps() -> Iterator[list[bool]]:
             raise _ImmediateInterrupt
         requested[0] = True
 
-    previous = signal.signal(signal.SIGINT, record)
+    previous = {number: signal.signal(number, record) for number in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield requested
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def run_loop(run: Run, handlers: Sequence[Handler]) -> None:

@@ -193,13 +193,14 @@ def test_resume_after_kill_9_is_bit_identical(long_run, tmp_path, kills):
     assert_identical_stores(reference, pf.open_run(out))
 
 
-def test_ctrl_c_checkpoints_and_exits_130(long_run, tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_sigterm_checkpoints_and_exits_130(long_run, tmp_path, sig):
     path, reference = long_run
     out = tmp_path / "interrupted.zarr"
     process = subprocess.Popen(
         _command("run", path, "--out", out, "--quiet"), stderr=subprocess.PIPE, text=True
     )
-    _kill_after(process, out, 6, 0.01, signal.SIGINT)
+    _kill_after(process, out, 6, 0.01, sig)
     _, err = process.communicate()
     assert process.returncode == 130, err
     assert "with --resume" in err
