@@ -46,10 +46,12 @@ def _measure(size: str, precision: str, backend_name: str, seconds: float) -> di
     initial = 0.5 + 0.01 * np.random.default_rng(0).uniform(-1, 1, shape)
     field_bytes = math.prod(shape) * dtype.itemsize
 
-    # Load and compile every kernel on a tiny grid first, so that memory counts arrays only.
-    small = SpectralSpace(Grid((16,) * len(shape)), backend, dtype)
+    # Load and compile every kernel (serial and parallel variants) on a small grid first, so
+    # that memory counts arrays only.
+    warm_shape = (256, 256) if len(shape) == 2 else (32,) * len(shape)
+    small = SpectralSpace(Grid(warm_shape), backend, dtype)
     warm = make_stepper("imex_euler", CahnHilliard(5.0, 2.0, DoubleWell(5.0, 0.3, 0.7)), small)
-    warm.step(warm.initialise({"c": np.full((16,) * len(shape), 0.5)}), 0.1)
+    warm.step(warm.initialise({"c": np.full(warm_shape, 0.5)}), 0.1)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     tracemalloc.start()
     if backend.name == "cupy":

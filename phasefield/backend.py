@@ -143,7 +143,8 @@ def import_wisdom(wisdom: tuple[bytes, ...]) -> None:
 
 
 class RealFFT:
-    """Unnormalised r2c/c2r transforms over every axis of one buffer pair's shape and dtype."""
+    """Unnormalised r2c/c2r transforms over the last ``ndim`` axes of one buffer pair's shape
+    and dtype: a stack of fields along a leading axis is transformed in one batched call."""
 
     def forward(self, real: Any, spectral: Any) -> None:
         """``spectral <- r2c(real)``, unnormalised."""
@@ -155,11 +156,11 @@ class RealFFT:
 
 
 class _FFTWRealFFT(RealFFT):
-    def __init__(self, real: np.ndarray, spectral: np.ndarray, nthreads: int) -> None:
+    def __init__(self, real: np.ndarray, spectral: np.ndarray, ndim: int, nthreads: int) -> None:
         import pyfftw
 
         planner = os.environ.get("PHASEFIELD_FFTW_PLANNER", "FFTW_MEASURE")
-        axes = tuple(range(real.ndim))
+        axes = tuple(range(real.ndim - ndim, real.ndim))
         _WISDOM.load()
         self._forward = pyfftw.FFTW(
             real, spectral, axes=axes, direction="FFTW_FORWARD", flags=(planner,), threads=nthreads
@@ -189,10 +190,10 @@ class _FFTWRealFFT(RealFFT):
 class _LibraryRealFFT(RealFFT):
     """``numpy.fft`` or ``cupyx.scipy.fft``: a reference, and the GPU path (cuFFT plan cache)."""
 
-    def __init__(self, fft_module: Any, shape: tuple[int, ...]) -> None:
+    def __init__(self, fft_module: Any, shape: tuple[int, ...], ndim: int) -> None:
         self._fft = fft_module
-        self._shape = shape
-        self._axes = tuple(range(len(shape)))
+        self._shape = shape[len(shape) - ndim :]
+        self._axes = tuple(range(len(shape) - ndim, len(shape)))
 
     def forward(self, real: Any, spectral: Any) -> None:
         spectral[...] = self._fft.rfftn(real, axes=self._axes)
@@ -287,6 +288,14 @@ class Backend:
             out[...] = host
         return out
 
+    def copy_into(self, out: Any, host: Any) -> Any:
+        """Copy host values into an existing device array (no field-sized temporary on the CPU)."""
+        if self.name == "cupy":
+            out.set(np.ascontiguousarray(host, dtype=out.dtype))
+        else:
+            out[...] = host
+        return out
+
     def to_host(self, array: Any) -> np.ndarray:
         """A NumPy copy of a device array (a plain copy on the CPU)."""
         if self.name == "cupy":
@@ -299,18 +308,19 @@ class Backend:
 
     # ---- FFT --------------------------------------------------------------------------------
 
-    def real_fft(self, real: Any, spectral: Any) -> RealFFT:
-        """Transforms for arrays shaped like ``real`` and ``spectral``.
+    def real_fft(self, real: Any, spectral: Any, ndim: int | None = None) -> RealFFT:
+        """Transforms over the last ``ndim`` axes (default all) of arrays shaped like these.
 
         With pyFFTW the plans are measured on these buffers (their contents are destroyed), so
         pass them before filling them; the returned object then works with any aligned arrays of
         the same shapes and dtypes.
         """
+        ndim = real.ndim if ndim is None else ndim
         if self.fft_engine == "pyfftw":
-            plan = _FFTWRealFFT(real, spectral, self.threads)
+            plan = _FFTWRealFFT(real, spectral, ndim, self.threads)
             _WISDOM.save()
             return plan
-        return _LibraryRealFFT(self._fft_module, tuple(real.shape))
+        return _LibraryRealFFT(self._fft_module, tuple(real.shape), ndim)
 
     # ---- kernels ----------------------------------------------------------------------------
 

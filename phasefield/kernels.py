@@ -66,19 +66,37 @@ _COMBINE = """
 @numba.njit(parallel={parallel}, cache=True, nogil=True)
 def kernel_{variant}(state_hat, work_hat, k2, dt, scale,
                      l0, l1, l2, l3, s0, s1, s2, s3, m0, m1, m2, m3):
-    state = state_hat.reshape(-1)
-    work = work_hat.reshape(-1)
     wavenumbers = k2.reshape(-1)
-    for i in numba.prange(state.size):
+    size = wavenumbers.size
+    components = state_hat.size // size
+    state = state_hat.reshape(components, size)
+    work = work_hat.reshape(components, size)
+    if components == 1:  # a flat loop the compiler vectorises
+        flat_state = state_hat.reshape(-1)
+        flat_work = work_hat.reshape(-1)
+        for i in numba.prange(size):
+            q = wavenumbers[i]
+            implicit = ((l3 * q + l2) * q + l1) * q + l0
+            explicit_linear = ((s3 * q + s2) * q + s1) * q + s0
+            multiplier = ((m3 * q + m2) * q + m1) * q + m0
+            inverse = 1.0 / (1.0 + dt * implicit)
+            value = ((1.0 + dt * explicit_linear) * inverse) * flat_state[i] + (
+                dt * scale * multiplier * inverse) * flat_work[i]
+            flat_state[i] = value
+            flat_work[i] = value
+        return
+    for i in numba.prange(size):
         q = wavenumbers[i]
         implicit = ((l3 * q + l2) * q + l1) * q + l0
         explicit_linear = ((s3 * q + s2) * q + s1) * q + s0
         multiplier = ((m3 * q + m2) * q + m1) * q + m0
         inverse = 1.0 / (1.0 + dt * implicit)
-        value = ((1.0 + dt * explicit_linear) * inverse) * state[i] + (
-            dt * scale * multiplier * inverse) * work[i]
-        state[i] = value
-        work[i] = value
+        keep = (1.0 + dt * explicit_linear) * inverse
+        gain = dt * scale * multiplier * inverse
+        for c in range(components):
+            value = keep * state[c, i] + gain * work[c, i]
+            state[c, i] = value
+            work[c, i] = value
 """
 
 #: Arrays smaller than this run on one thread.
@@ -227,8 +245,9 @@ def imex_combine(
               + \\Delta t\\,s\\,K(k^2)\\,\\hat N}{1 + \\Delta t\\,L(k^2)}
 
     ``work_hat`` holds the transformed explicit term ``N`` on entry (times ``1/s``) and the new
-    state on exit, ready for the inverse transform that consumes it. ``L``, ``S`` and ``K`` are
-    polynomials in ``k²`` given by their coefficients, lowest power first, at most
+    state on exit, ready for the inverse transform that consumes it. Both may stack several
+    components along a leading axis, which share ``k²`` and the operators. ``L``, ``S`` and
+    ``K`` are polynomials in ``k²`` given by their coefficients, lowest power first, at most
     :data:`MAX_POLYNOMIAL_TERMS` of them.
     """
     coefficients: list[float] = []

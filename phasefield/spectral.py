@@ -58,55 +58,76 @@ class SpectralSpace:
             component = backend.asarray(grid.broadcast_wavevector(axis), self.dtype)
             self.k2 += component * component
         self._weights = backend.asarray(grid.spectral_weights(), self.dtype)
-        self._fft: RealFFT | None = None
-        self._scratch_spectral: Any = None
-        self._scratch: dict[tuple[str, int], Any] = {}
+        self._transforms: dict[int, RealFFT] = {}
+        self._scratch: dict[tuple[str, int, int], Any] = {}
 
     # ---- buffers ----------------------------------------------------------------------------
 
-    def empty_real(self) -> Any:
-        return self.backend.empty(self.grid.shape, self.dtype)
+    def real_shape(self, components: int = 1) -> tuple[int, ...]:
+        """Shape of a field with ``components`` components (a stack along a leading axis)."""
+        return self.grid.shape if components == 1 else (components, *self.grid.shape)
 
-    def empty_spectral(self) -> Any:
-        return self.backend.empty(self.grid.spectral_shape, self.complex_dtype)
+    def spectral_shape(self, components: int = 1) -> tuple[int, ...]:
+        shape = self.grid.spectral_shape
+        return shape if components == 1 else (components, *shape)
 
-    def scratch(self, kind: str, index: int = 0) -> Any:
+    def components(self, array: Any) -> int:
+        """How many components a real or spectral array stacks."""
+        return 1 if array.ndim == self.grid.ndim else int(array.shape[0])
+
+    def empty_real(self, components: int = 1) -> Any:
+        return self.backend.empty(self.real_shape(components), self.dtype)
+
+    def empty_spectral(self, components: int = 1) -> Any:
+        return self.backend.empty(self.spectral_shape(components), self.complex_dtype)
+
+    def scratch(self, kind: str, index: int = 0, components: int = 1) -> Any:
         """A work buffer (``kind`` "real" or "spectral") that lives as long as this space.
 
         Models use these for intermediate results so that they hold no arrays themselves.
         """
-        key = (kind, index)
+        key = (kind, index, components)
         if key not in self._scratch:
-            self._scratch[key] = self.empty_real() if kind == "real" else self.empty_spectral()
+            make = self.empty_real if kind == "real" else self.empty_spectral
+            self._scratch[key] = make(components)
         return self._scratch[key]
 
     # ---- transforms -------------------------------------------------------------------------
 
     def plan(self, real: Any, spectral: Any) -> RealFFT:
-        """Plan the transforms on these (still empty) buffers; later calls reuse the plan."""
-        if self._fft is None:
-            self._fft = self.backend.real_fft(real, spectral)
-        return self._fft
+        """Plan transforms for arrays shaped like these (still empty) buffers.
+
+        A stack of components is transformed in one batched call over the grid's axes. Later
+        calls for the same number of components reuse the plan.
+        """
+        components = self.components(real)
+        if components not in self._transforms:
+            self._transforms[components] = self.backend.real_fft(real, spectral, self.grid.ndim)
+        return self._transforms[components]
+
+    def transforms(self, components: int = 1) -> RealFFT:
+        """The transforms for stacks of ``components`` (planned on fresh buffers if needed)."""
+        if components not in self._transforms:
+            self.plan(self.empty_real(components), self.empty_spectral(components))
+        return self._transforms[components]
 
     @property
     def fft(self) -> RealFFT:
-        if self._fft is None:
-            self.plan(self.empty_real(), self.empty_spectral())
-        assert self._fft is not None
-        return self._fft
+        """The transforms of single-component fields."""
+        return self.transforms(1)
 
     def transform(self, real: Any, out: Any) -> Any:
         """Normalised forward transform ``out <- û``; ``real`` is kept."""
-        self.fft.forward(real, out)
+        self.transforms(self.components(real)).forward(real, out)
         out *= self.scale
         return out
 
     def inverse(self, spectral: Any, out: Any) -> Any:
         """``out <- u`` from normalised coefficients; ``spectral`` is kept (via a scratch copy)."""
-        if self._scratch_spectral is None:
-            self._scratch_spectral = self.empty_spectral()
-        self._scratch_spectral[...] = spectral
-        self.fft.inverse(self._scratch_spectral, out)
+        components = self.components(spectral)
+        copy = self.scratch("spectral", -1, components)
+        copy[...] = spectral
+        self.transforms(components).inverse(copy, out)
         return out
 
     def wavevector(self, axis: int, odd: bool = True) -> Any:
@@ -120,10 +141,13 @@ class SpectralSpace:
         return self.backend.reduce_sum(_VALUE, {"u": real}) * self.scale
 
     def sum_k2_power(self, spectral: Any) -> float:
-        """``Σ_k |k|² |û_k|²`` over the full spectrum, i.e. ``⟨|∇u|²⟩`` (Parseval).
+        """``Σ_k |k|² |û_k|²`` over the full spectrum, i.e. ``⟨|∇u|²⟩`` (Parseval), summed
+        over components for a stack.
 
-        Taken in slabs along the first axis so that the temporaries stay small.
+        Taken in slabs along the first grid axis so that the temporaries stay small.
         """
+        if self.components(spectral) > 1:
+            return sum(self.sum_k2_power(component) for component in spectral)
         xp = self.xp
         total = 0.0
         rows = spectral.shape[0]

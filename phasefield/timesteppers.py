@@ -80,8 +80,10 @@ class ImexEuler(Stepper):
               + \\Delta t\\,K\\,\\widehat{N(u^n)}}{1 + \\Delta t\\,L}
 
     Buffers: per field the real field, its spectrum and a real work array for ``N``; one
-    spectral work array shared by all fields (two per field when ``N`` is given in Fourier
-    space). ``|k|²`` is the only other field-sized array.
+    spectral work array shared by all fields (one per field when ``N`` is given in Fourier
+    space). ``|k|²`` is the only other field-sized array. A field of several components (the
+    order parameters of a grain structure) is a stack along a leading axis, transformed in one
+    batched call.
     """
 
     order = 1
@@ -90,15 +92,17 @@ class ImexEuler(Stepper):
         super().__init__(model, space)
         names = model.fields
         self._fourier = model.explicit_space == "fourier"
-        self.fields = {name: space.empty_real() for name in names}
-        self.spectral = {name: space.empty_spectral() for name in names}
+        self._components = {name: model.components(name) for name in names}
+        self.fields = {name: space.empty_real(self._components[name]) for name in names}
+        self.spectral = {name: space.empty_spectral(self._components[name]) for name in names}
         if self._fourier:
-            self.work = {name: space.empty_spectral() for name in names}
-            space.plan(self.fields[names[0]], self.work[names[0]])
+            self.work = {name: space.empty_spectral(self._components[name]) for name in names}
         else:
-            self.work = {name: space.empty_real() for name in names}
-            self._work_spectral = space.empty_spectral()
-            space.plan(self.work[names[0]], self._work_spectral)
+            self.work = {name: space.empty_real(self._components[name]) for name in names}
+            self._work_spectral = space.empty_spectral(max(self._components.values()))
+        for name in names:  # plan on buffers that are still empty
+            work_spectral = self._work_for(name)
+            space.plan(self.fields[name], work_spectral)
         self._operators = {
             name: (
                 model.implicit_operator(name).array,
@@ -116,7 +120,7 @@ class ImexEuler(Stepper):
         rng: np.random.Generator | None = None,
     ) -> State:
         for name, values in fields.items():
-            self.fields[name][...] = values
+            self.space.backend.copy_into(self.fields[name], values)
             self.space.transform(self.fields[name], self.spectral[name])
             # Start from the field the spectrum represents, as every later step does.
             self._rebuild(name)
@@ -132,18 +136,30 @@ class ImexEuler(Stepper):
         self, spectral: dict[str, np.ndarray], time: float, step: int, rng: np.random.Generator
     ) -> State:
         for name, values in spectral.items():
-            self.spectral[name][...] = self.space.backend.asarray(values, self.space.complex_dtype)
+            self.space.backend.copy_into(self.spectral[name], values)
             self._rebuild(name)
         return State(dict(self.fields), dict(self.spectral), time, step, rng)
 
     def _work_for(self, name: str) -> Any:
-        return self.work[name] if self._fourier else self._work_spectral
+        """The spectral buffer a field's step goes through (a prefix of the shared one)."""
+        if self._fourier:
+            return self.work[name]
+        components = self._components[name]
+        shared = self._work_spectral
+        if self.space.components(shared) == components:
+            return shared
+        return shared[0] if components == 1 else shared[:components]
 
     def _rebuild(self, name: str) -> None:
         """``fields[name] <- c2r(spectral[name])`` through the work buffer the step uses."""
         work = self._work_for(name)
         work[...] = self.spectral[name]
-        self.space.fft.inverse(work, self.fields[name])
+        self.space.transforms(self._components[name]).inverse(work, self.fields[name])
+
+    def resynchronise(self, state: State, name: str) -> None:
+        """Recompute ``spectral[name]`` after its real field was changed in place (a remap)."""
+        self.space.transform(state.fields[name], state.spectral[name])
+        self._rebuild(name)
 
     def step(self, state: State, dt: float) -> None:
         space = self.space
@@ -151,12 +167,13 @@ class ImexEuler(Stepper):
         self.model.explicit(state, self.work, space)
         for name in self.model.fields:
             implicit, explicit_linear, multiplier = self._operators[name]
+            transforms = space.transforms(self._components[name])
             work = self._work_for(name)
             if self._fourier:
                 scale = 1.0
             else:
                 scale = space.scale
-                space.fft.forward(self.work[name], work)
+                transforms.forward(self.work[name], work)
             backend.imex_combine(
                 state.spectral[name],
                 work,
@@ -167,6 +184,6 @@ class ImexEuler(Stepper):
                 explicit_linear,
                 multiplier,
             )
-            space.fft.inverse(work, state.fields[name])
+            transforms.inverse(work, state.fields[name])
         state.time += dt
         state.step += 1

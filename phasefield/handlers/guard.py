@@ -47,7 +47,9 @@ class BlowUpGuard(Handler):
     def after_step(self, run: Run) -> None:
         if run.state.step % self.every:
             return
+        space = run.space
         for name, spectrum in run.state.spectral.items():
-            mean_mode = complex(spectrum.reshape(-1)[0])
-            if not (np.isfinite(mean_mode.real) and np.isfinite(mean_mode.imag)):
+            components = space.components(spectrum)
+            mean_modes = run.backend.to_host(spectrum.reshape(components, -1)[:, 0])
+            if not np.all(np.isfinite(mean_modes)):
                 raise BlowUpError(_advice(run, f"the field '{name}'"))

@@ -72,6 +72,10 @@ class SpectralModel(ABC):
         """Where :meth:`explicit` writes ``N``: real space, or (normalised) Fourier space."""
         return "real"
 
+    def components(self, name: str) -> int:
+        """How many components field ``name`` stacks along a leading axis (default 1)."""
+        return 1
+
     @abstractmethod
     def implicit_operator(self, name: str) -> KPolynomial:
         """``L`` for field ``name``: the part treated implicitly, stabilisation included."""
