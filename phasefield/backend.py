@@ -368,6 +368,100 @@ class Backend:
         }
         return float(self.xp.sum(expression.evaluate(self.xp, values)))
 
+    def evaluate_stack(
+        self,
+        expression: Expression,
+        out: Any,
+        stacks: Mapping[str, Any],
+        sums: Mapping[str, Expression] | None = None,
+        operands: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """Write ``expression`` for every component of a stack into ``out`` in one pass.
+
+        ``stacks`` are ``(components, *grid)`` arrays read component by component under their
+        names; ``sums`` are expressions summed over the components at each point (e.g.
+        ``{"S": u**2}``) that ``expression`` may use; ``operands`` are grid-shaped arrays shared
+        by all components, and scalars.
+        """
+        sums = dict(sums or {})
+        operands = dict(operands or {})
+        stack_names = tuple(stacks)
+        arrays = tuple(sorted(n for n, v in operands.items() if _is_array(v)))
+        scalars = tuple(sorted(n for n in operands if n not in arrays))
+        if self.kernels == "numba":
+            key = (
+                f"stack:{expression.source}|"
+                + ";".join(f"{n}={e.source}" for n, e in sums.items()),
+                (*stack_names, "|", *arrays, "|", *scalars),
+            )
+            kernel = self._elementwise.get(key)
+            if kernel is None:
+                from .kernels import compile_stack
+
+                kernel = self._elementwise[key] = compile_stack(
+                    expression, stack_names, sums, arrays, scalars
+                )
+            kernel(
+                out,
+                *(stacks[n] for n in stack_names),
+                *(operands[n] for n in arrays),
+                *(float(operands[n]) for n in scalars),
+            )
+            return out
+        out[...] = expression.evaluate(self.xp, self._stack_values(stacks, sums, operands))
+        return out
+
+    def reduce_stack(
+        self,
+        expression: Expression,
+        stacks: Mapping[str, Any],
+        sums: Mapping[str, Expression] | None = None,
+        operands: Mapping[str, Any] | None = None,
+    ) -> float:
+        """The float64 sum over points of ``expression``, which may use per-point ``sums`` over
+        the components of ``stacks`` (see :meth:`evaluate_stack`), in a fixed order."""
+        sums = dict(sums or {})
+        operands = dict(operands or {})
+        stack_names = tuple(stacks)
+        arrays = tuple(sorted(n for n, v in operands.items() if _is_array(v)))
+        scalars = tuple(sorted(n for n in operands if n not in arrays))
+        if self.kernels == "numba":
+            key = (
+                f"stack-sum:{expression.source}|"
+                + ";".join(f"{n}={e.source}" for n, e in sums.items()),
+                (*stack_names, "|", *arrays, "|", *scalars),
+            )
+            kernel = self._reductions.get(key)
+            if kernel is None:
+                from .kernels import compile_stack_reduction
+
+                kernel = self._reductions[key] = compile_stack_reduction(
+                    expression, stack_names, sums, arrays, scalars
+                )
+            return float(
+                kernel(
+                    *(stacks[n] for n in stack_names),
+                    *(operands[n] for n in arrays),
+                    *(float(operands[n]) for n in scalars),
+                )
+            )
+        wide = {n: v.astype(self.xp.float64) for n, v in stacks.items()}
+        values = self._stack_values(wide, sums, operands)
+        for name in stacks:
+            values.pop(name)
+        return float(self.xp.sum(expression.evaluate(self.xp, values)))
+
+    def _stack_values(
+        self, stacks: Mapping[str, Any], sums: Mapping[str, Expression], operands: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Operands for the array path: per-point sums and shared arrays broadcast over components."""
+        values: dict[str, Any] = dict(stacks)
+        for name, value in operands.items():
+            values[name] = value[None] if _is_array(value) else value
+        for name, term in sums.items():
+            values[name] = self.xp.sum(term.evaluate(self.xp, values), axis=0)[None]
+        return values
+
     def imex_combine(
         self,
         state_hat: Any,

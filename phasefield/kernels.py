@@ -33,7 +33,13 @@ import numpy as np
 
 from .expression import FUNCTIONS, Expression
 
-__all__ = ["compile_elementwise", "compile_reduction", "imex_combine"]
+__all__ = [
+    "compile_elementwise",
+    "compile_reduction",
+    "compile_stack",
+    "compile_stack_reduction",
+    "imex_combine",
+]
 
 # Python-level names for whitelisted functions inside a Numba loop (scalars, not arrays).
 _SCALAR_FUNCTIONS = {name: f"np.{name}" for name in FUNCTIONS}
@@ -58,6 +64,37 @@ def kernel_serial(size, {args}):
 {ravels}
     total = 0.0
     for i in range(size):
+        total += {body}
+    return total
+"""
+
+# Pointwise terms over a stack of components (order parameters): per point, sums over the
+# components first, then one value per component, reading each component once.
+_STACK = """
+@numba.njit(parallel={parallel}, cache=True, nogil=True)
+def kernel_{variant}(out, {stacks}, {args}):
+    components = out.shape[0]
+    size = out.size // components
+    out_ = out.reshape(components, size)
+{stack_ravels}
+{ravels}
+    for i in numba.prange(size):
+{sums}
+        for c in range(components):
+{loads}
+            out_[c, i] = {body}
+"""
+
+_STACK_REDUCTION = """
+@numba.njit(cache=True, nogil=True)
+def kernel_serial({stacks}, {args}):
+    components = {first}.shape[0]
+    size = {first}.size // components
+{stack_ravels}
+{ravels}
+    total = 0.0
+    for i in range(size):
+{sums}
         total += {body}
     return total
 """
@@ -220,6 +257,72 @@ def compile_reduction(
     """A kernel ``kernel(size, *arrays, *scalars)`` returning the float64 sum over all points."""
     text = _HEADER.format(source=expression.source) + _REDUCTION.format(
         args=", ".join([*arrays, *scalars]), ravels=_ravels(arrays), body=_body(expression, arrays)
+    )
+    return _load(text).kernel_serial
+
+
+def _stack_fields(
+    expression: Expression,
+    stacks: Sequence[str],
+    sums: dict[str, Expression],
+    arrays: Sequence[str],
+    scalars: Sequence[str],
+) -> dict[str, str]:
+    indent = " " * 8
+    sum_lines = [f"{indent}{name} = 0.0" for name in sums]
+    if sums:
+        sum_lines.append(f"{indent}for c in range(components):")
+        sum_lines += [f"{indent}    {name} = {name}_[c, i]" for name in stacks]
+        sum_lines += [f"{indent}    {name} += {_body(term, arrays)}" for name, term in sums.items()]
+    return {
+        "stacks": ", ".join(stacks),
+        "first": stacks[0],
+        "args": ", ".join([*arrays, *scalars]) or "_unused=None",
+        "stack_ravels": "\n".join(
+            f"    {name}_ = {name}.reshape(components, size)" for name in stacks
+        ),
+        "ravels": _ravels(arrays),
+        "sums": "\n".join(sum_lines) or f"{indent}pass",
+        "loads": "\n".join(f"{indent}    {name} = {name}_[c, i]" for name in stacks),
+        "body": _body(expression, arrays),
+    }
+
+
+def _stack_source(expression: Expression, sums: dict[str, Expression]) -> str:
+    terms = "; ".join(f"{name} = sum({term.source})" for name, term in sums.items())
+    return f"{expression.source} with {terms}" if terms else expression.source
+
+
+def compile_stack(
+    expression: Expression,
+    stacks: Sequence[str],
+    sums: dict[str, Expression],
+    arrays: Sequence[str],
+    scalars: Sequence[str],
+) -> Kernel:
+    """A kernel ``kernel(out, *stacks, *arrays, *scalars)`` over stacks of components.
+
+    At each point it first forms every ``sums[name]`` as the sum of its expression over the
+    components (of the ``stacks``, read one component at a time), then writes ``expression``
+    for each component ``c`` into ``out[c]``. Stacks and ``out`` are ``(components, *grid)``;
+    ``arrays`` are grid-shaped and shared by all components.
+    """
+    fields = _stack_fields(expression, stacks, sums, arrays, scalars)
+    return _two_variants(_STACK, _stack_source(expression, sums), **fields)
+
+
+def compile_stack_reduction(
+    expression: Expression,
+    stacks: Sequence[str],
+    sums: dict[str, Expression],
+    arrays: Sequence[str],
+    scalars: Sequence[str],
+) -> Callable[..., float]:
+    """A kernel ``kernel(*stacks, *arrays, *scalars)`` returning the float64 sum over points of
+    ``expression``, which may use the per-point ``sums`` over components."""
+    fields = _stack_fields(expression, stacks, sums, arrays, scalars)
+    text = _HEADER.format(source=_stack_source(expression, sums)) + _STACK_REDUCTION.format(
+        **fields
     )
     return _load(text).kernel_serial
 

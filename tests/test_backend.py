@@ -134,3 +134,27 @@ def test_unknown_or_unusable_backends_are_reported():
     if "cupy" not in available_backends():
         with pytest.raises(BackendError, match="not usable"):
             get_backend("cupy")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(5, 24, 20), (3, 70, 600)])  # the second takes the parallel loop
+def test_stack_kernels_sum_over_components_then_write_each(dtype, shape, rng):
+    """Moelans' explicit term: per point S = sum_j u_j^2, then u^3 - u + 2 g u (S - u^2)."""
+    stack = rng.uniform(-0.1, 1.1, shape).astype(dtype)
+    weight = rng.uniform(0.5, 2.0, shape[1:]).astype(dtype)
+    term = parse_expression("w*(u**3 - u + 2*g*u*(S - u**2))", ["u", "S", "w", "g"])
+    sums = {"S": parse_expression("u**2", ["u"])}
+    wide = stack.astype(np.float64)
+    total = (wide**2).sum(axis=0)
+    expected = weight * (wide**3 - wide + 2 * 1.5 * wide * (total - wide**2))
+    energy = parse_expression("w*(S*S - Q)", ["S", "Q", "w"])
+    energy_sums = {"S": parse_expression("u**2", ["u"]), "Q": parse_expression("u**4", ["u"])}
+    expected_energy = float(np.sum(weight * (total**2 - (wide**4).sum(axis=0))))
+    for kernels in ("numba", "array"):
+        backend = Backend("numpy", kernels=kernels)
+        out = backend.empty(shape, dtype)
+        backend.evaluate_stack(term, out, {"u": stack}, sums, {"w": weight, "g": 1.5})
+        tolerance = 1e-12 if dtype == np.float64 else 2e-5
+        np.testing.assert_allclose(out, expected, rtol=tolerance, atol=tolerance)
+        got = backend.reduce_stack(energy, {"u": stack}, energy_sums, {"w": weight})
+        assert got == pytest.approx(expected_energy, rel=1e-10 if dtype == np.float64 else 1e-5)
