@@ -249,8 +249,8 @@ class Backend:
                 raise BackendError(f"the numpy backend has no FFT engine '{fft}'")
             self._fft_module = np.fft
         self.threads = threads()
-        self._elementwise: dict[tuple[str, tuple[str, ...]], Callable[..., Any]] = {}
-        self._reductions: dict[tuple[str, tuple[str, ...]], Callable[..., Any]] = {}
+        self._elementwise: dict[tuple, Any] = {}
+        self._reductions: dict[tuple, Any] = {}
 
     def __repr__(self) -> str:
         return f"Backend({self.name!r}, fft={self.fft_engine!r}, kernels={self.kernels!r})"
@@ -324,44 +324,46 @@ class Backend:
 
     # ---- kernels ----------------------------------------------------------------------------
 
+    def _kernel(self, cache: dict, key: tuple, build: Callable[[], Any]) -> Any:
+        kernel = cache.get(key)
+        if kernel is None:
+            kernel = cache[key] = build()
+        return kernel
+
     def evaluate(self, expression: Expression, out: Any, operands: Mapping[str, Any]) -> Any:
         """Write the pointwise ``expression`` over ``operands`` into ``out`` in one pass.
 
         Arrays must share ``out``'s shape and be C-contiguous; scalars are broadcast.
         """
-        arrays = tuple(sorted(name for name, value in operands.items() if _is_array(value)))
-        scalars = tuple(sorted(name for name in operands if name not in arrays))
+        arrays, scalars = _split(operands)
         if self.kernels == "numba":
-            key = (expression.source, arrays + ("|",) + scalars)
-            kernel = self._elementwise.get(key)
-            if kernel is None:
-                from .kernels import compile_elementwise
+            from .kernels import compile_elementwise
 
-                kernel = self._elementwise[key] = compile_elementwise(expression, arrays, scalars)
-            kernel(
-                out, *(operands[name] for name in arrays), *(float(operands[s]) for s in scalars)
+            kernel = self._kernel(
+                self._elementwise,
+                ("pointwise", expression.source, arrays, scalars),
+                lambda: compile_elementwise(expression, arrays, scalars),
             )
+            kernel(out, *_values(operands, arrays, scalars))
         else:
             out[...] = expression.evaluate(self.xp, operands)
         return out
 
     def reduce_sum(self, expression: Expression, operands: Mapping[str, Any]) -> float:
         """The float64 sum of the pointwise ``expression`` over every point, in a fixed order."""
-        arrays = tuple(sorted(name for name, value in operands.items() if _is_array(value)))
-        scalars = tuple(sorted(name for name in operands if name not in arrays))
+        arrays, scalars = _split(operands)
         if not arrays:
             raise ValueError("reduce_sum needs at least one array operand")
         if self.kernels == "numba":
-            key = (expression.source, arrays + ("|",) + scalars)
-            kernel = self._reductions.get(key)
-            if kernel is None:
-                from .kernels import compile_reduction
+            from .kernels import compile_reduction
 
-                kernel = self._reductions[key] = compile_reduction(expression, arrays, scalars)
-            size = operands[arrays[0]].size
-            return float(
-                kernel(size, *(operands[n] for n in arrays), *(float(operands[s]) for s in scalars))
+            kernel = self._kernel(
+                self._reductions,
+                ("pointwise", expression.source, arrays, scalars),
+                lambda: compile_reduction(expression, arrays, scalars),
             )
+            size = operands[arrays[0]].size
+            return float(kernel(size, *_values(operands, arrays, scalars)))
         values = {
             name: value.astype(self.xp.float64) if _is_array(value) else value
             for name, value in operands.items()
@@ -383,32 +385,20 @@ class Backend:
         ``{"S": u**2}``) that ``expression`` may use; ``operands`` are grid-shaped arrays shared
         by all components, and scalars.
         """
-        sums = dict(sums or {})
-        operands = dict(operands or {})
-        stack_names = tuple(stacks)
-        arrays = tuple(sorted(n for n, v in operands.items() if _is_array(v)))
-        scalars = tuple(sorted(n for n in operands if n not in arrays))
+        sums, operands = dict(sums or {}), dict(operands or {})
         if self.kernels == "numba":
-            key = (
-                f"stack:{expression.source}|"
-                + ";".join(f"{n}={e.source}" for n, e in sums.items()),
-                (*stack_names, "|", *arrays, "|", *scalars),
-            )
-            kernel = self._elementwise.get(key)
-            if kernel is None:
-                from .kernels import compile_stack
+            from .kernels import compile_stack
 
-                kernel = self._elementwise[key] = compile_stack(
-                    expression, stack_names, sums, arrays, scalars
-                )
-            kernel(
-                out,
-                *(stacks[n] for n in stack_names),
-                *(operands[n] for n in arrays),
-                *(float(operands[n]) for n in scalars),
+            arrays, scalars = _split(operands)
+            names = tuple(stacks)
+            kernel = self._kernel(
+                self._elementwise,
+                ("stack", expression.source, _sums_key(sums), names, arrays, scalars),
+                lambda: compile_stack(expression, names, sums, arrays, scalars),
             )
-            return out
-        out[...] = expression.evaluate(self.xp, self._stack_values(stacks, sums, operands))
+            kernel(out, *stacks.values(), *_values(operands, arrays, scalars))
+        else:
+            out[...] = expression.evaluate(self.xp, self._stack_values(stacks, sums, operands))
         return out
 
     def reduce_stack(
@@ -420,32 +410,19 @@ class Backend:
     ) -> float:
         """The float64 sum over points of ``expression``, which may use per-point ``sums`` over
         the components of ``stacks`` (see :meth:`evaluate_stack`), in a fixed order."""
-        sums = dict(sums or {})
-        operands = dict(operands or {})
-        stack_names = tuple(stacks)
-        arrays = tuple(sorted(n for n, v in operands.items() if _is_array(v)))
-        scalars = tuple(sorted(n for n in operands if n not in arrays))
+        sums, operands = dict(sums or {}), dict(operands or {})
         if self.kernels == "numba":
-            key = (
-                f"stack-sum:{expression.source}|"
-                + ";".join(f"{n}={e.source}" for n, e in sums.items()),
-                (*stack_names, "|", *arrays, "|", *scalars),
-            )
-            kernel = self._reductions.get(key)
-            if kernel is None:
-                from .kernels import compile_stack_reduction
+            from .kernels import compile_stack_reduction
 
-                kernel = self._reductions[key] = compile_stack_reduction(
-                    expression, stack_names, sums, arrays, scalars
-                )
-            return float(
-                kernel(
-                    *(stacks[n] for n in stack_names),
-                    *(operands[n] for n in arrays),
-                    *(float(operands[n]) for n in scalars),
-                )
+            arrays, scalars = _split(operands)
+            names = tuple(stacks)
+            kernel = self._kernel(
+                self._reductions,
+                ("stack", expression.source, _sums_key(sums), names, arrays, scalars),
+                lambda: compile_stack_reduction(expression, names, sums, arrays, scalars),
             )
-        wide = {n: v.astype(self.xp.float64) for n, v in stacks.items()}
+            return float(kernel(*stacks.values(), *_values(operands, arrays, scalars)))
+        wide = {name: value.astype(self.xp.float64) for name, value in stacks.items()}
         values = self._stack_values(wide, sums, operands)
         for name in stacks:
             values.pop(name)
@@ -454,7 +431,7 @@ class Backend:
     def _stack_values(
         self, stacks: Mapping[str, Any], sums: Mapping[str, Expression], operands: Mapping[str, Any]
     ) -> dict[str, Any]:
-        """Operands for the array path: per-point sums and shared arrays broadcast over components."""
+        """Array-path operands: per-point sums and shared arrays broadcast over components."""
         values: dict[str, Any] = dict(stacks)
         for name, value in operands.items():
             values[name] = value[None] if _is_array(value) else value
@@ -497,6 +474,21 @@ class Backend:
 
 def _is_array(value: Any) -> bool:
     return hasattr(value, "shape") and getattr(value, "ndim", 0) > 0
+
+
+def _split(operands: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Names of the array operands and of the scalar ones, each sorted (a kernel's signature)."""
+    arrays = tuple(sorted(name for name, value in operands.items() if _is_array(value)))
+    scalars = tuple(sorted(name for name in operands if name not in arrays))
+    return arrays, scalars
+
+
+def _values(operands: Mapping[str, Any], arrays: tuple[str, ...], scalars: tuple[str, ...]) -> list:
+    return [operands[name] for name in arrays] + [float(operands[name]) for name in scalars]
+
+
+def _sums_key(sums: Mapping[str, Expression]) -> str:
+    return ";".join(f"{name}={term.source}" for name, term in sums.items())
 
 
 def _cupy_usable() -> tuple[bool, str]:
