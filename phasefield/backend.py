@@ -302,6 +302,17 @@ class Backend:
             return self.xp.asnumpy(array)
         return np.array(array, copy=True)
 
+    @property
+    def ndimage(self) -> ModuleType:
+        """``scipy.ndimage`` or ``cupyx.scipy.ndimage``: labelling and filters on the device."""
+        if self.name == "cupy":
+            import cupyx.scipy.ndimage
+
+            return cupyx.scipy.ndimage
+        import scipy.ndimage
+
+        return scipy.ndimage
+
     def synchronize(self) -> None:
         if self.name == "cupy":
             self.xp.cuda.Stream.null.synchronize()

@@ -1,0 +1,109 @@
+"""Per-save grain statistics: sizes, periodic centroids, neighbours and their distributions."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..backend import Backend
+from ..grid import Grid
+
+__all__ = [
+    "NEIGHBOUR_COUNTS",
+    "SIZE_BINS",
+    "GrainStatistics",
+    "equivalent_diameter",
+    "grain_statistics",
+]
+
+#: Edges of the grain-size distribution, in units of the mean diameter.
+SIZE_BINS = np.linspace(0.0, 3.0, 31)
+#: Neighbour counts the neighbour distribution counts (the last bin takes all larger counts).
+NEIGHBOUR_COUNTS = np.arange(0, 41)
+
+
+def equivalent_diameter(measure: Any, ndim: int) -> Any:
+    """Diameter of the circle (2-D) or sphere (3-D) with this area or volume (1-D: the length)."""
+    if ndim == 1:
+        return measure
+    if ndim == 2:
+        return 2.0 * np.sqrt(measure / math.pi)
+    return np.cbrt(6.0 * measure / math.pi)
+
+
+@dataclass(frozen=True)
+class GrainStatistics:
+    """Grains of one save (host arrays, indexed like ``ids``)."""
+
+    ids: np.ndarray
+    measures: np.ndarray
+    diameters: np.ndarray
+    centroids: np.ndarray
+    neighbour_pairs: np.ndarray
+    neighbour_counts: np.ndarray
+
+    @property
+    def count(self) -> int:
+        return int(self.ids.size)
+
+    @property
+    def mean_diameter(self) -> float:
+        return float(self.diameters.mean()) if self.count else 0.0
+
+    def size_distribution(self) -> np.ndarray:
+        """Grains per bin of ``d / <d>`` (edges :data:`SIZE_BINS`; larger sizes in the last bin)."""
+        if not self.count:
+            return np.zeros(SIZE_BINS.size - 1, dtype=np.int64)
+        relative = np.minimum(self.diameters / self.mean_diameter, SIZE_BINS[-1] - 1e-12)
+        return np.histogram(relative, bins=SIZE_BINS)[0]
+
+    def neighbour_distribution(self) -> np.ndarray:
+        """Grains with 0, 1, ... neighbours (the last entry counts that many or more)."""
+        counts = np.minimum(self.neighbour_counts, NEIGHBOUR_COUNTS[-1])
+        return np.bincount(counts, minlength=NEIGHBOUR_COUNTS.size)
+
+
+def grain_statistics(ids: Any, grid: Grid, backend: Backend) -> GrainStatistics:
+    """Statistics of a grid-shaped field of grain ids (every cell in some grain, ids > 0).
+
+    Measures are areas (2-D) or volumes (3-D) in the grid's units; centroids are periodic
+    (circular means along each axis); two grains are neighbours when they share a cell face.
+    """
+    xp = backend.xp
+    flat = ids.reshape(-1)
+    present = backend.to_host(xp.unique(flat))
+    present = present[present > 0]
+    size = int(present.max()) + 1 if present.size else 1
+    cells = backend.to_host(xp.bincount(flat, minlength=size))[present]
+    measures = cells * grid.cell_volume
+    centroids = np.empty((present.size, grid.ndim))
+    for axis, length in enumerate(grid.lengths):
+        shape = [1] * grid.ndim
+        shape[axis] = grid.shape[axis]
+        angle = xp.asarray(2 * np.pi * grid.coordinates(axis) / length).reshape(shape)
+        cosine = xp.broadcast_to(xp.cos(angle), grid.shape).reshape(-1)
+        sine = xp.broadcast_to(xp.sin(angle), grid.shape).reshape(-1)
+        c = backend.to_host(xp.bincount(flat, weights=cosine, minlength=size))[present]
+        s = backend.to_host(xp.bincount(flat, weights=sine, minlength=size))[present]
+        centroids[:, axis] = (np.arctan2(s, c) % (2 * np.pi)) * length / (2 * np.pi)
+    keys = []
+    for axis in range(grid.ndim):
+        shifted = xp.roll(ids, 1, axis=axis)
+        different = ids != shifted
+        low = xp.minimum(ids[different], shifted[different]).astype(xp.int64)
+        high = xp.maximum(ids[different], shifted[different]).astype(xp.int64)
+        keys.append(xp.unique(low * size + high))
+    unique = backend.to_host(xp.unique(xp.concatenate(keys))) if keys else np.zeros(0, np.int64)
+    pairs = np.stack([unique // size, unique % size])
+    degree = np.bincount(pairs.ravel(), minlength=size)[present]
+    return GrainStatistics(
+        ids=present,
+        measures=measures,
+        diameters=equivalent_diameter(measures, grid.ndim),
+        centroids=centroids,
+        neighbour_pairs=pairs,
+        neighbour_counts=degree,
+    )

@@ -1,0 +1,118 @@
+"""Labelling, colouring, tracking and statistics on constructed grain fields."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from phasefield.backend import Backend
+from phasefield.grains import (
+    ColouringError,
+    GrainTracker,
+    colour_grains,
+    grain_statistics,
+    periodic_label,
+    voronoi_ids,
+)
+from phasefield.grains.colouring import find_conflicts
+from phasefield.grid import Grid
+
+
+@pytest.fixture(params=["numba", "array"])
+def cpu(request):
+    return Backend("numpy", kernels=request.param)
+
+
+def test_a_blob_across_the_periodic_boundary_is_one_component(backend):
+    mask = np.zeros((20, 30), dtype=bool)
+    mask[:3, 5:9] = mask[-2:, 5:9] = True  # wraps along axis 0
+    mask[8:12, :2] = mask[8:12, -3:] = True  # wraps along axis 1
+    mask[15, 15] = True
+    labels, count = periodic_label(backend.asarray(mask), backend, 2)
+    labels = backend.to_host(labels)
+    assert count == 3
+    assert sorted(np.unique(labels)) == [0, 1, 2, 3]
+    assert len(np.unique(labels[mask][:10])) >= 1
+    assert labels[0, 5] == labels[-1, 5]
+    assert labels[9, 0] == labels[9, -1]
+
+
+def test_a_stack_is_labelled_per_component(backend):
+    mask = np.zeros((2, 10, 10), dtype=bool)
+    mask[0, 2:5, 2:5] = True
+    mask[1, 2:5, 2:5] = True  # same place, other component: another label
+    labels, count = periodic_label(backend.asarray(mask), backend, 2)
+    assert count == 2
+    labels = backend.to_host(labels)
+    assert labels[0, 3, 3] != labels[1, 3, 3]
+
+
+def test_voronoi_ids_cover_the_box_periodically():
+    grid = Grid((64, 48), (1.0, 2.0))
+    ids = voronoi_ids(grid, 40, np.random.default_rng(1))
+    assert ids.shape == grid.shape
+    assert set(np.unique(ids)) <= set(range(40))
+    assert len(np.unique(ids)) >= 38  # a seed may lose every cell centre to its neighbours
+
+
+@pytest.mark.parametrize("shape", [(200, 200), (40, 40, 40)])
+def test_colouring_keeps_grains_of_one_order_parameter_apart(cpu, shape):
+    grid = Grid(shape)
+    count = 300 if len(shape) == 2 else 150
+    ids = voronoi_ids(grid, count, np.random.default_rng(2))
+    buffer = 4
+    order_parameters = 8 if len(shape) == 2 else 20
+    colour = colour_grains(ids, cpu, order_parameters, buffer)
+    index = np.arange(order_parameters).reshape((-1,) + (1,) * len(shape))
+    stack = np.where(colour[ids][None] == index, ids[None] + 1, 0).astype(np.int32)
+    assert find_conflicts(stack, cpu, buffer).shape[1] == 0
+    assert colour.max() < order_parameters
+
+
+def test_too_few_order_parameters_is_reported(cpu):
+    ids = voronoi_ids(Grid((100, 100)), 200, np.random.default_rng(3))
+    with pytest.raises(ColouringError, match="order parameters"):
+        colour_grains(ids, cpu, 3, 5)
+
+
+def test_tracking_keeps_ids_through_relabelling_and_shrinkage(cpu):
+    first = np.zeros((12, 12), dtype=np.int32)
+    first[:, :4], first[:, 4:8], first[:, 8:] = 1, 2, 3
+    tracker = GrainTracker()
+    ids0 = cpu.to_host(tracker.assign(cpu.asarray(first), 3, cpu))
+    # the same grains labelled in another order, the middle one shrunk
+    second = np.zeros_like(first)
+    second[:, :5], second[:, 5:7], second[:, 7:] = 3, 1, 2
+    ids1 = cpu.to_host(tracker.assign(cpu.asarray(second), 3, cpu))
+    assert ids1[0, 0] == ids0[0, 0]
+    assert ids1[0, 6] == ids0[0, 6]
+    assert ids1[0, 11] == ids0[0, 11]
+    # the middle grain vanishes; a new grain appears where none overlapped (never reused ids)
+    third = np.where(second == 1, 3, second).astype(np.int32)
+    third[0, 0] = 1
+    ids2 = cpu.to_host(tracker.assign(cpu.asarray(third), 3, cpu))
+    assert ids0[0, 6] not in ids2
+    assert ids2[0, 0] == 4 or ids2[0, 0] == ids0[0, 0]
+
+
+def test_statistics_of_a_known_tessellation(cpu):
+    grid = Grid((20, 20), 0.5)
+    ids = np.ones(grid.shape, dtype=np.int64)
+    ids[5:15, 5:15] = 2  # a square grain inside grain 1
+    ids[:, 18:] = 3  # a strip that wraps to touch grain 1 across the boundary
+    ids[0:2, 0:2] = 4  # a corner grain split by both periodic boundaries
+    ids[-2:, -2:] = 4
+    ids[0:2, -2:] = 4
+    ids[-2:, 0:2] = 4
+    stats = grain_statistics(cpu.asarray(ids), grid, cpu)
+    assert stats.count == 4
+    assert stats.measures.sum() == pytest.approx(grid.volume)
+    square = list(stats.ids).index(2)
+    assert stats.measures[square] == pytest.approx(100 * 0.25)
+    np.testing.assert_allclose(stats.centroids[square], [4.75, 4.75])
+    corner = list(stats.ids).index(4)
+    np.testing.assert_allclose(stats.centroids[corner] % grid.lengths[0], [9.75, 9.75], atol=1e-12)
+    neighbours = {int(g): int(n) for g, n in zip(stats.ids, stats.neighbour_counts, strict=True)}
+    assert neighbours == {1: 3, 2: 1, 3: 2, 4: 2}
+    assert stats.size_distribution().sum() == 4
+    assert stats.neighbour_distribution()[[1, 2, 3]].tolist() == [1, 2, 1]
