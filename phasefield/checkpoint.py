@@ -37,6 +37,7 @@ class Checkpoint:
     save_index: int
     finished: bool
     wisdom: tuple[bytes, ...]
+    extras: dict[str, np.ndarray]
 
     def rng(self) -> np.random.Generator:
         generator = np.random.default_rng()
@@ -49,9 +50,18 @@ def checkpoint_path(store: Path) -> Path:
 
 
 def write_checkpoint(
-    store: Path, state: State, backend: Backend, saves: int, save_index: int, finished: bool
+    store: Path,
+    state: State,
+    backend: Backend,
+    saves: int,
+    save_index: int,
+    finished: bool,
+    extras: dict[str, np.ndarray] | None = None,
 ) -> Path:
-    """Write the checkpoint of ``state`` (after ``saves`` saves) atomically; returns its path."""
+    """Write the checkpoint of ``state`` (after ``saves`` saves) atomically; returns its path.
+
+    ``extras`` are the small states of handlers (e.g. the grain tracker's), host arrays.
+    """
     target = checkpoint_path(store)
     target.parent.mkdir(parents=True, exist_ok=True)
     arrays: dict[str, Any] = {
@@ -65,6 +75,8 @@ def write_checkpoint(
         finished=np.bool_(finished),
         rng=np.str_(json.dumps(state.rng.bit_generator.state)),
     )
+    for name, value in (extras or {}).items():
+        arrays[f"extra.{name}"] = np.asarray(value)
     for key, wisdom in zip(_WISDOM_KEYS, export_wisdom(), strict=True):
         arrays[key] = np.frombuffer(wisdom, dtype=np.uint8)
     temporary = target.with_name(f".{FILE_NAME}.{os.getpid()}.tmp")
@@ -96,4 +108,9 @@ def read_checkpoint(store: Path) -> Checkpoint | None:
             save_index=int(stored["save_index"]),
             finished=bool(stored["finished"]),
             wisdom=tuple(stored[key].tobytes() for key in _WISDOM_KEYS),
+            extras={
+                key.removeprefix("extra."): stored[key]
+                for key in stored.files
+                if key.startswith("extra.")
+            },
         )

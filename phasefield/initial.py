@@ -1,17 +1,26 @@
-"""Initial fields from their configs: uniform (+ seeded noise), a .npy file, or an expression."""
+"""Initial fields from their configs: uniform (+ seeded noise), a .npy file, an expression, or
+grains (a Voronoi tessellation or an ids file) coloured onto order parameters."""
 
 from __future__ import annotations
 
 import zlib
+from typing import Any
 
 import numpy as np
 
-from .config import RunConfig
-from .config.initial import EXPRESSION_VARIABLES, ExpressionInitial, FileInitial, UniformInitial
+from .backend import Backend
+from .config import ConfigError, RunConfig
+from .config.initial import (
+    EXPRESSION_VARIABLES,
+    ExpressionInitial,
+    FileInitial,
+    UniformInitial,
+    VoronoiGrains,
+)
 from .expression import parse_expression
 from .grid import Grid
 
-__all__ = ["initial_fields", "initial_rng"]
+__all__ = ["grain_ids", "initial_fields", "initial_rng", "order_parameters_from_ids"]
 
 
 def initial_rng(seed: int, field: str) -> np.random.Generator:
@@ -22,34 +31,84 @@ def initial_rng(seed: int, field: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(field.encode())])
 
 
-def initial_fields(config: RunConfig, grid: Grid) -> dict[str, np.ndarray]:
-    """Host (NumPy, float64) arrays of every field at ``t = 0``."""
-    fields: dict[str, np.ndarray] = {}
-    for name in config.fields:
-        condition = config.initial[name]
-        if isinstance(condition, UniformInitial):
-            values = np.full(grid.shape, condition.value, dtype=np.float64)
-            if condition.noise > 0:
-                rng = initial_rng(config.seed, name)
-                values += rng.uniform(-condition.noise, condition.noise, size=grid.shape)
-        elif isinstance(condition, FileInitial):
-            values = np.load(condition.path, allow_pickle=False).astype(np.float64)
-        elif isinstance(condition, ExpressionInitial):
-            expression = parse_expression(condition.expression, EXPRESSION_VARIABLES)
-            variables: dict[str, object] = {}
-            for axis, (coordinate, length) in enumerate(
-                zip(grid.mesh(), grid.lengths, strict=True)
-            ):
-                variables[EXPRESSION_VARIABLES[axis]] = coordinate
-                variables[f"L{EXPRESSION_VARIABLES[axis]}"] = length
-            with np.errstate(all="ignore"):  # a bad formula is reported below, not as a warning
-                result = expression.evaluate(np, variables)
-            values = np.broadcast_to(np.asarray(result, dtype=np.float64), grid.shape).copy()
-        else:  # pragma: no cover - the config union is closed
-            raise TypeError(f"unknown initial condition {condition!r}")
-        if not np.all(np.isfinite(values)):
-            from .config import ConfigError
+def _field(name: str, condition: Any, config: RunConfig, grid: Grid) -> np.ndarray:
+    """Host float64 values of one field."""
+    if isinstance(condition, UniformInitial):
+        values = np.full(grid.shape, condition.value, dtype=np.float64)
+        if condition.noise > 0:
+            rng = initial_rng(config.seed, name)
+            values += rng.uniform(-condition.noise, condition.noise, size=grid.shape)
+        return values
+    if isinstance(condition, FileInitial):
+        return np.load(condition.path, allow_pickle=False).astype(np.float64)
+    if isinstance(condition, ExpressionInitial):
+        expression = parse_expression(condition.expression, EXPRESSION_VARIABLES)
+        variables: dict[str, object] = {}
+        for axis, (coordinate, length) in enumerate(zip(grid.mesh(), grid.lengths, strict=True)):
+            variables[EXPRESSION_VARIABLES[axis]] = coordinate
+            variables[f"L{EXPRESSION_VARIABLES[axis]}"] = length
+        with np.errstate(all="ignore"):  # a bad formula is reported below, not as a warning
+            result = expression.evaluate(np, variables)
+        return np.broadcast_to(np.asarray(result, dtype=np.float64), grid.shape).copy()
+    raise TypeError(f"no initial field from {condition!r}")  # pragma: no cover
 
+
+def grain_ids(condition: Any, config: RunConfig, grid: Grid) -> np.ndarray:
+    """Grain ids ``0 .. n-1`` (host) from a Voronoi start or an ids file (renumbered densely)."""
+    from .grains import voronoi_ids
+
+    if isinstance(condition, VoronoiGrains):
+        ids = voronoi_ids(grid, condition.count, initial_rng(config.seed, "grains"))
+    else:
+        ids = np.load(condition.path, allow_pickle=False)
+    _, dense = np.unique(ids, return_inverse=True)
+    return dense.reshape(grid.shape)
+
+
+def order_parameters_from_ids(
+    ids: np.ndarray, order_parameters: int, buffer_cells: int, backend: Backend
+) -> Any:
+    """A ``(P, *grid)`` stack on the device: 1 inside each grain on its order parameter.
+
+    Raises
+    ------
+    ConfigError
+        When the grains cannot be coloured onto ``order_parameters`` with the buffer.
+    """
+    from .grains import ColouringError, colour_grains
+
+    xp = backend.xp
+    device_ids = xp.asarray(ids)
+    try:
+        colour = colour_grains(device_ids, backend, order_parameters, buffer_cells)
+    except ColouringError as err:
+        raise ConfigError(
+            [
+                f"model.order_parameters: {err}; use more order parameters, "
+                "fewer grains or a smaller model.remap.buffer"
+            ]
+        ) from None
+    owner = xp.asarray(colour)[device_ids]
+    index = xp.arange(order_parameters).reshape((order_parameters,) + (1,) * ids.ndim)
+    return (owner[None] == index).astype(xp.float64)
+
+
+def initial_fields(config: RunConfig, grid: Grid, backend: Backend) -> dict[str, Any]:
+    """Every stepped field at ``t = 0``: host float64 arrays, or device arrays for grains."""
+    fields: dict[str, Any] = {}
+    model = config.model
+    if model.kind == "grain_growth":
+        if "grains" in config.initial:
+            ids = grain_ids(config.initial["grains"], config, grid)
+            fields["eta"] = order_parameters_from_ids(
+                ids, model.order_parameters, model.buffer_cells(grid.spacing), backend
+            )
+        else:
+            fields["eta"] = _field("eta", config.initial["eta"], config, grid)
+    else:
+        for name in config.fields:
+            fields[name] = _field(name, config.initial[name], config, grid)
+    for name, values in fields.items():
+        if not bool(backend.xp.all(backend.xp.isfinite(backend.xp.asarray(values)))):
             raise ConfigError([f"initial.{name}: gives non-finite values (NaN or inf)"])
-        fields[name] = values
     return fields

@@ -68,21 +68,29 @@ def kernel_serial(size, {args}):
     return total
 """
 
-# Pointwise terms over a stack of components (order parameters): per point, sums over the
-# components first, then one value per component, reading each component once.
+# Pointwise terms over a stack of components (order parameters), in blocks of points small
+# enough to stay in cache: per block, the sums over the components are accumulated component by
+# component in ``totals``, then each component's value is written. Main memory sees each
+# component read once and written once; the inner loops run along contiguous rows.
 _STACK = """
 @numba.njit(parallel={parallel}, cache=True, nogil=True)
-def kernel_{variant}(out, {stacks}, {args}):
+def kernel_{variant}(out, {stacks}, totals, {args}):
     components = out.shape[0]
     size = out.size // components
     out_ = out.reshape(components, size)
+    totals_ = totals.reshape(totals.shape[0], size)
 {stack_ravels}
 {ravels}
-    for i in numba.prange(size):
-{sums}
+    blocks = (size + {block} - 1) // {block}
+    for b in numba.prange(blocks):
+        low = b * {block}
+        high = min(low + {block}, size)
+{sum_passes}
         for c in range(components):
-{loads}
-            out_[c, i] = {body}
+            for i in range(low, high):
+{stack_loads}
+{total_loads}
+                out_[c, i] = {body}
 """
 
 _STACK_REDUCTION = """
@@ -108,33 +116,23 @@ def kernel_{variant}(state_hat, work_hat, k2, dt, scale,
     components = state_hat.size // size
     state = state_hat.reshape(components, size)
     work = work_hat.reshape(components, size)
-    if components == 1:  # a flat loop the compiler vectorises
-        flat_state = state_hat.reshape(-1)
-        flat_work = work_hat.reshape(-1)
+    for c in range(components):  # component by component: flat loops that vectorise
+        state_c = state[c]
+        work_c = work[c]
         for i in numba.prange(size):
             q = wavenumbers[i]
             implicit = ((l3 * q + l2) * q + l1) * q + l0
             explicit_linear = ((s3 * q + s2) * q + s1) * q + s0
             multiplier = ((m3 * q + m2) * q + m1) * q + m0
             inverse = 1.0 / (1.0 + dt * implicit)
-            value = ((1.0 + dt * explicit_linear) * inverse) * flat_state[i] + (
-                dt * scale * multiplier * inverse) * flat_work[i]
-            flat_state[i] = value
-            flat_work[i] = value
-        return
-    for i in numba.prange(size):
-        q = wavenumbers[i]
-        implicit = ((l3 * q + l2) * q + l1) * q + l0
-        explicit_linear = ((s3 * q + s2) * q + s1) * q + s0
-        multiplier = ((m3 * q + m2) * q + m1) * q + m0
-        inverse = 1.0 / (1.0 + dt * implicit)
-        keep = (1.0 + dt * explicit_linear) * inverse
-        gain = dt * scale * multiplier * inverse
-        for c in range(components):
-            value = keep * state[c, i] + gain * work[c, i]
-            state[c, i] = value
-            work[c, i] = value
+            value = ((1.0 + dt * explicit_linear) * inverse) * state_c[i] + (
+                dt * scale * multiplier * inverse) * work_c[i]
+            state_c[i] = value
+            work_c[i] = value
 """
+
+#: Points per block of a stack kernel (a block of every component stays in cache).
+STACK_BLOCK = 2048
 
 #: Arrays smaller than this run on one thread.
 PARALLEL_THRESHOLD = 1 << 15
@@ -268,12 +266,27 @@ def _stack_fields(
     arrays: Sequence[str],
     scalars: Sequence[str],
 ) -> dict[str, str]:
+    names = list(sums)
+    # per-point, single-pass form (reductions): sums over components at each point
     indent = " " * 8
-    sum_lines = [f"{indent}{name} = 0.0" for name in sums]
+    point_sums = [f"{indent}{name} = 0.0" for name in names]
     if sums:
-        sum_lines.append(f"{indent}for c in range(components):")
-        sum_lines += [f"{indent}    {name} = {name}_[c, i]" for name in stacks]
-        sum_lines += [f"{indent}    {name} += {_body(term, arrays)}" for name, term in sums.items()]
+        point_sums.append(f"{indent}for c in range(components):")
+        point_sums += [f"{indent}    {name} = {name}_[c, i]" for name in stacks]
+        point_sums += [
+            f"{indent}    {name} += {_body(term, arrays)}" for name, term in sums.items()
+        ]
+    # blocked form (elementwise): totals of one block, component by component
+    passes = []
+    for k in range(len(names)):
+        passes += ["        for i in range(low, high):", f"            totals_[{k}, i] = 0.0"]
+    if sums:
+        passes += ["        for c in range(components):", "            for i in range(low, high):"]
+        passes += [f"                {name} = {name}_[c, i]" for name in stacks]
+        passes += [
+            f"                totals_[{k}, i] += {_body(term, arrays)}"
+            for k, term in enumerate(sums.values())
+        ]
     return {
         "stacks": ", ".join(stacks),
         "first": stacks[0],
@@ -282,8 +295,14 @@ def _stack_fields(
             f"    {name}_ = {name}.reshape(components, size)" for name in stacks
         ),
         "ravels": _ravels(arrays),
-        "sums": "\n".join(sum_lines) or f"{indent}pass",
-        "loads": "\n".join(f"{indent}    {name} = {name}_[c, i]" for name in stacks),
+        "sums": "\n".join(point_sums) or f"{indent}pass",
+        "sum_passes": "\n".join(passes) or "        pass",
+        "stack_loads": "\n".join(f"                {name} = {name}_[c, i]" for name in stacks),
+        "total_loads": "\n".join(
+            f"                {name} = totals_[{k}, i]" for k, name in enumerate(names)
+        )
+        or "                pass",
+        "block": str(STACK_BLOCK),
         "body": _body(expression, arrays),
     }
 
@@ -300,12 +319,12 @@ def compile_stack(
     arrays: Sequence[str],
     scalars: Sequence[str],
 ) -> Kernel:
-    """A kernel ``kernel(out, *stacks, *arrays, *scalars)`` over stacks of components.
+    """A kernel ``kernel(out, *stacks, totals, *arrays, *scalars)`` over stacks of components.
 
-    At each point it first forms every ``sums[name]`` as the sum of its expression over the
-    components (of the ``stacks``, read one component at a time), then writes ``expression``
-    for each component ``c`` into ``out[c]``. Stacks and ``out`` are ``(components, *grid)``;
-    ``arrays`` are grid-shaped and shared by all components.
+    It first forms every ``sums[name]``, at each point the sum of its expression over the
+    components of the ``stacks``, in ``totals`` (a scratch of ``max(1, len(sums))`` grid-sized
+    rows), then writes ``expression`` for each component ``c`` into ``out[c]``. Stacks and
+    ``out`` are ``(components, *grid)``; ``arrays`` are grid-shaped and shared by all components.
     """
     fields = _stack_fields(expression, stacks, sums, arrays, scalars)
     return _two_variants(_STACK, _stack_source(expression, sums), **fields)

@@ -47,6 +47,8 @@ class Run:
     save_index: int = 0
     started: float = field(default_factory=wallclock.monotonic)
     info: dict[str, Any] = field(default_factory=dict)
+    #: Small host arrays of handlers' own state, kept in every checkpoint (grain tracking).
+    extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def end_time(self) -> float | None:

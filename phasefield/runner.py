@@ -17,7 +17,14 @@ from .backend import BackendError, get_backend, import_wisdom
 from .checkpoint import read_checkpoint
 from .config import ConfigError, RunConfig, load_config, to_yaml
 from .grid import Grid
-from .handlers import BlowUpGuard, Checkpointer, ProgressBar, StoreHandler
+from .handlers import (
+    BlowUpGuard,
+    Checkpointer,
+    GrainAnalysis,
+    ProgressBar,
+    RemapHandler,
+    StoreHandler,
+)
 from .initial import initial_fields
 from .loop import Handler, Run, run_loop
 from .models import build_model
@@ -169,7 +176,7 @@ def run(
     except BackendError as err:
         raise ConfigError([f"backend: {err}"]) from None
     grid = Grid(config.grid.shape, config.grid.spacings)
-    fields = None if checkpoint is not None else initial_fields(config, grid)
+    fields = None if checkpoint is not None else initial_fields(config, grid, array_backend)
 
     # Input is good: from here on the store is written.
     if checkpoint is not None:
@@ -194,14 +201,24 @@ def run(
         grid,
         _store_attrs(config, array_backend.name, array_backend.fft_engine, array_backend.device),
         units=dict(model.units),
+        component_dims={"eta": "op"},
+        coords=GrainAnalysis.coords,
     )
     if checkpoint is not None:
         current.saves = checkpoint.saves
         current.save_index = checkpoint.save_index
+        current.extras = dict(checkpoint.extras)
         current.info["last_saved_step"] = int(open_run(path)["step"].values[-1])
-    handlers: list[Handler] = [
-        BlowUpGuard(every=1 if array_backend.name == "numpy" else 20),
-        StoreHandler(writer),
+    handlers: list[Handler] = [BlowUpGuard(every=1 if array_backend.name == "numpy" else 20)]
+    analyses = []
+    if config.model.kind == "grain_growth":
+        remap = config.model.remap
+        handlers.append(
+            RemapHandler("eta", remap.every_steps, config.model.buffer_cells(grid.spacing))
+        )
+        analyses.append(GrainAnalysis("eta"))
+    handlers += [
+        StoreHandler(writer, analyses),
         Checkpointer(config.checkpoint.every_seconds, config.checkpoint.every_steps),
     ]
     if progress if progress is not None else sys.stderr.isatty():

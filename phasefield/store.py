@@ -12,7 +12,7 @@ import contextlib
 import shutil
 import warnings
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,12 +61,14 @@ class StoreError(ValueError):
 
 @dataclass(frozen=True)
 class Save:
-    """One save: the fields chosen for output and the scalar series, on the host."""
+    """One save, on the host: fields (grid-shaped, or stacks with a leading component axis),
+    scalar series, and other per-save arrays with their own dims (distributions)."""
 
     time: float
     step: int
     fields: Mapping[str, np.ndarray]
     scalars: Mapping[str, float]
+    series: Mapping[str, tuple[tuple[str, ...], np.ndarray]] = field(default_factory=dict)
 
 
 def is_store(path: Path) -> bool:
@@ -90,11 +92,12 @@ def remove_store(path: Path) -> None:
     shutil.rmtree(path)
 
 
-def _field_chunks(shape: tuple[int, ...], itemsize: int) -> tuple[int, ...]:
-    rows = shape[0]
-    row_bytes = itemsize * int(np.prod(shape[1:], dtype=np.int64))
-    rows_per_chunk = max(1, min(rows, MAX_CHUNK_BYTES // max(row_bytes, 1)))
-    return (1, rows_per_chunk, *shape[1:])
+def _field_chunks(shape: tuple[int, ...], itemsize: int, leading: int) -> tuple[int, ...]:
+    """One save (and one component) per chunk, split along the first grid axis if large."""
+    grid = shape[leading:]
+    row_bytes = itemsize * int(np.prod(grid[1:], dtype=np.int64))
+    rows_per_chunk = max(1, min(grid[0], MAX_CHUNK_BYTES // max(row_bytes, 1)))
+    return (1,) * (1 + leading) + (rows_per_chunk, *grid[1:])
 
 
 class StoreWriter:
@@ -108,6 +111,10 @@ class StoreWriter:
         Store attributes (``config``, ``phasefield_version``, ``backend``, ``precision``, ...).
     units : mapping
         ``units`` attribute per variable, where the model has units.
+    component_dims : mapping
+        The dim name of each stacked field's leading axis (``{"eta": "op"}``).
+    coords : mapping
+        Coordinates of the extra dims of series (e.g. distribution bins).
     """
 
     def __init__(
@@ -116,24 +123,39 @@ class StoreWriter:
         grid: Grid,
         attrs: Mapping[str, Any],
         units: Mapping[str, str] | None = None,
+        component_dims: Mapping[str, str] | None = None,
+        coords: Mapping[str, np.ndarray] | None = None,
     ) -> None:
         self.path = Path(path)
         self.grid = grid
         self.attrs = dict(attrs)
         self.units = dict(units or {})
+        self.component_dims = dict(component_dims or {})
+        self.coords = dict(coords or {})
         self.saves = 0
 
+    def _field_dims(self, name: str, values: np.ndarray) -> tuple[str, ...]:
+        if values.ndim == self.grid.ndim:
+            return (TIME, *self.grid.axes)
+        return (TIME, self.component_dims.get(name, f"{name}_component"), *self.grid.axes)
+
     def _dataset(self, save: Save) -> xr.Dataset:
-        dims = (TIME, *self.grid.axes)
         variables: dict[str, Any] = {
-            name: (dims, values[np.newaxis]) for name, values in save.fields.items()
+            name: (self._field_dims(name, values), values[np.newaxis])
+            for name, values in save.fields.items()
         }
         for name, value in save.scalars.items():
             variables[name] = ((TIME,), np.array([value], dtype=np.float64))
+        for name, (dims, values) in save.series.items():
+            variables[name] = ((TIME, *dims), values[np.newaxis])
         variables[STEP] = ((TIME,), np.array([save.step], dtype=np.int64))
-        coords = {TIME: np.array([save.time], dtype=np.float64)}
+        coords: dict[str, Any] = {TIME: np.array([save.time], dtype=np.float64)}
         for axis, name in enumerate(self.grid.axes):
             coords[name] = self.grid.coordinates(axis)
+        for dims, _ in save.series.values():
+            for dim in dims:
+                if dim in self.coords:
+                    coords[dim] = self.coords[dim]
         dataset = xr.Dataset(variables, coords=coords, attrs=self.attrs)
         for name, unit in self.units.items():
             if name in dataset.variables:
@@ -145,7 +167,11 @@ class StoreWriter:
         """Write the first save, creating the store (which must not exist)."""
         dataset = self._dataset(save)
         encoding = {
-            name: {"chunks": _field_chunks(self.grid.shape, values.dtype.itemsize)}
+            name: {
+                "chunks": _field_chunks(
+                    values.shape, values.dtype.itemsize, values.ndim - self.grid.ndim
+                )
+            }
             for name, values in save.fields.items()
         }
         dataset.to_zarr(self.path, mode="w-", zarr_format=3, consolidated=False, encoding=encoding)
@@ -159,6 +185,8 @@ class StoreWriter:
             group[name].append(values[np.newaxis], axis=0)  # type: ignore[union-attr]
         for name, value in save.scalars.items():
             group[name].append(np.array([value], dtype=np.float64), axis=0)  # type: ignore[union-attr]
+        for name, (_dims, values) in save.series.items():
+            group[name].append(values[np.newaxis], axis=0)  # type: ignore[union-attr]
         group[STEP].append(np.array([save.step], dtype=np.int64), axis=0)  # type: ignore[union-attr]
         group[TIME].append(np.array([save.time], dtype=np.float64), axis=0)  # type: ignore[union-attr]
         self.saves += 1

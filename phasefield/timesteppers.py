@@ -51,6 +51,10 @@ class Stepper(ABC):
     def step(self, state: State, dt: float) -> None:
         """Advance ``state`` by ``dt`` in place."""
 
+    @abstractmethod
+    def resynchronise(self, state: State, name: str) -> None:
+        """Recompute a field's spectrum after its real values were changed in place."""
+
 
 SCHEMES: dict[str, type[Stepper]] = {}
 

@@ -130,7 +130,7 @@ def test_initial_files_are_checked(tmp_path):
     (tmp_path / "not_numpy.npy").write_text("hello")
     (tmp_path / "data.txt").write_text("1 2 3")
     cases = {
-        "wrong_shape.npy": "has shape (4, 4); the grid is (32, 32)",
+        "wrong_shape.npy": "has shape (4, 4); expected (32, 32)",
         "words.npy": "expected real numbers",
         "not_numpy.npy": "not a readable .npy file",
         "data.txt": "expected a .npy file",

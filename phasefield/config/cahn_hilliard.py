@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import (
     Field,
@@ -14,6 +14,7 @@ from pydantic import (
 )
 
 from .common import Strict
+from .initial import check_field_initial
 
 __all__ = ["CahnHilliardConfig", "DoubleWellConfig"]
 
@@ -37,6 +38,9 @@ class DoubleWellConfig(Strict):
 
 class CahnHilliardConfig(Strict):
     """Cahn–Hilliard: ``∂c/∂t = ∇·(M(c)∇μ)``, ``μ = f'(c) − κ∇²c``."""
+
+    fields: ClassVar[tuple[str, ...]] = ("c",)
+    derived_fields: ClassVar[tuple[str, ...]] = ()
 
     kind: Literal["cahn_hilliard"]
     mobility: PositiveFloat = Field(description="M, or M0 when mobility_form is c(1-c)")
@@ -64,3 +68,22 @@ class CahnHilliardConfig(Strict):
         if info.data.get("mobility_form") == "constant" and value != "auto":
             raise ValueError("only used with mobility_form: c(1-c); remove it")
         return value
+
+    def check_initial(
+        self, initial: dict, shape: tuple[int, ...], spacing: tuple[float, ...] = ()
+    ) -> list[str]:
+        """Problems of ``initial`` for this model on a grid of ``shape``."""
+        problems = []
+        if "c" not in initial:
+            problems.append("initial: no initial condition for c")
+        unknown = sorted(set(initial) - {"c"})
+        if unknown:
+            problems.append(
+                f"initial: {', '.join(unknown)} is not a field of cahn_hilliard (its fields: c)"
+            )
+        if "c" in initial:
+            problems += check_field_initial("c", initial["c"], shape, len(shape))
+        return problems
+
+    def warnings(self, spacing: tuple[float, ...]) -> list[str]:
+        return []

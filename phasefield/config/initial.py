@@ -6,12 +6,20 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import Field, NonNegativeFloat, ValidationInfo, field_validator
+from pydantic import Field, NonNegativeFloat, PositiveInt, ValidationInfo, field_validator
 
 from ..expression import ExpressionError, parse_expression
 from .common import Strict
 
-__all__ = ["ExpressionInitial", "FileInitial", "InitialCondition", "UniformInitial", "resolve_path"]
+__all__ = [
+    "ExpressionInitial",
+    "FileInitial",
+    "InitialCondition",
+    "UniformInitial",
+    "VoronoiGrains",
+    "check_field_initial",
+    "resolve_path",
+]
 
 #: Variables an initial expression may read, besides the constants pi and e.
 EXPRESSION_VARIABLES = ("x", "y", "z", "Lx", "Ly", "Lz")
@@ -73,6 +81,38 @@ class ExpressionInitial(Strict):
         return value
 
 
+class VoronoiGrains(Strict):
+    """``count`` grains: the periodic Voronoi cells of seeded random points."""
+
+    kind: Literal["voronoi"]
+    count: PositiveInt
+
+
 InitialCondition = Annotated[
-    UniformInitial | FileInitial | ExpressionInitial, Field(discriminator="kind")
+    UniformInitial | FileInitial | ExpressionInitial | VoronoiGrains, Field(discriminator="kind")
 ]
+
+
+def check_field_initial(
+    name: str, condition: object, shape: tuple[int, ...], grid_ndim: int
+) -> list[str]:
+    """Problems of the initial condition of field ``name`` whose array has ``shape``."""
+    problems: list[str] = []
+    if isinstance(condition, FileInitial):
+        stored = np.load(condition.path, mmap_mode="r", allow_pickle=False).shape
+        if stored != shape:
+            problems.append(
+                f"initial.{name}.path: {condition.path} has shape {stored}; expected {shape}"
+            )
+    elif isinstance(condition, ExpressionInitial):
+        axes = EXPRESSION_VARIABLES[:grid_ndim]
+        used = parse_expression(condition.expression, EXPRESSION_VARIABLES).names
+        outside = sorted(used - set(axes) - {f"L{a}" for a in axes})
+        if outside:
+            problems.append(
+                f"initial.{name}.expression: {', '.join(outside)} not defined on a "
+                f"{grid_ndim}-D grid"
+            )
+    elif isinstance(condition, VoronoiGrains):
+        problems.append(f"initial.{name}.kind: voronoi describes grains; use it for initial.grains")
+    return problems

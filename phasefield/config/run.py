@@ -22,13 +22,8 @@ from pydantic import (
 
 from .cahn_hilliard import CahnHilliardConfig
 from .common import Strict
-from .initial import (
-    EXPRESSION_VARIABLES,
-    ExpressionInitial,
-    FileInitial,
-    InitialCondition,
-    resolve_path,
-)
+from .grain_growth import GrainGrowthConfig
+from .initial import InitialCondition, resolve_path
 
 __all__ = [
     "CheckpointConfig",
@@ -40,10 +35,13 @@ __all__ = [
     "TimeConfig",
 ]
 
-ModelConfig = Annotated[CahnHilliardConfig, Field(discriminator="kind")]
+ModelConfig = Annotated[CahnHilliardConfig | GrainGrowthConfig, Field(discriminator="kind")]
 
-#: Fields each model kind has, in order.
-MODEL_FIELDS: dict[str, tuple[str, ...]] = {"cahn_hilliard": ("c",)}
+#: Fields each model kind steps, in order.
+MODEL_FIELDS: dict[str, tuple[str, ...]] = {
+    "cahn_hilliard": CahnHilliardConfig.fields,
+    "grain_growth": GrainGrowthConfig.fields,
+}
 
 
 @dataclass(frozen=True)
@@ -194,8 +192,19 @@ class RunConfig(Strict):
         )
 
     @property
+    def output_fields(self) -> tuple[str, ...]:
+        """Every field a save can hold: the stepped ones and the derived ones (grain ids)."""
+        return self.fields + self.model.derived_fields
+
+    @property
     def saved_fields(self) -> tuple[str, ...]:
-        return tuple(self.output.fields) if self.output.fields is not None else self.fields
+        if self.output.fields is not None:
+            return tuple(self.output.fields)
+        return self.output_fields
+
+    def warnings(self) -> list[str]:
+        """Things that are allowed but probably not meant (printed, never fatal)."""
+        return self.model.warnings(self.grid.spacings)
 
     @property
     def save_cadence(self) -> SaveCadence:
@@ -222,46 +231,17 @@ class RunConfig(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> RunConfig:
-        problems: list[str] = []
-        fields = self.fields
-        missing = [name for name in fields if name not in self.initial]
-        unknown = [name for name in self.initial if name not in fields]
-        if missing:
-            problems.append(f"initial: no initial condition for {', '.join(missing)}")
-        if unknown:
-            problems.append(
-                f"initial: {', '.join(unknown)} is not a field of {self.model.kind} "
-                f"(its fields: {', '.join(fields)})"
-            )
+        problems: list[str] = self.model.check_initial(
+            self.initial, tuple(self.grid.shape), self.grid.spacings
+        )
         if self.output.fields is not None:
-            bad = [name for name in self.output.fields if name not in fields]
+            known = self.output_fields
+            bad = [name for name in self.output.fields if name not in known]
             if bad:
                 problems.append(
                     f"output.fields: {', '.join(bad)} is not a field of {self.model.kind} "
-                    f"(its fields: {', '.join(fields)})"
+                    f"(its fields: {', '.join(known)})"
                 )
-        shape = tuple(self.grid.shape)
-        axes_used = set(EXPRESSION_VARIABLES[: len(shape)]) | {
-            f"L{a}" for a in EXPRESSION_VARIABLES[: len(shape)]
-        }
-        for name, condition in self.initial.items():
-            if isinstance(condition, FileInitial):
-                stored = np.load(condition.path, mmap_mode="r", allow_pickle=False).shape
-                if stored != shape:
-                    problems.append(
-                        f"initial.{name}.path: {condition.path} has shape {stored}; "
-                        f"the grid is {shape}"
-                    )
-            elif isinstance(condition, ExpressionInitial):
-                from ..expression import parse_expression
-
-                used = parse_expression(condition.expression, EXPRESSION_VARIABLES).names
-                outside = sorted(used - axes_used)
-                if outside:
-                    problems.append(
-                        f"initial.{name}.expression: {', '.join(outside)} not defined on a "
-                        f"{len(shape)}-D grid"
-                    )
         if self.time.steps is not None and self.output.every is not None:
             problems.append("output.every: with time.steps, give output.every_steps instead")
         if self.time.steps is not None and self.output.times is not None:

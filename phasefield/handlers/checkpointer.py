@@ -35,5 +35,7 @@ class Checkpointer(Handler):
             self._write(run, finished=outcome == "complete")
 
     def _write(self, run: Run, finished: bool) -> None:
-        write_checkpoint(run.store, run.state, run.backend, run.saves, run.save_index, finished)
+        write_checkpoint(
+            run.store, run.state, run.backend, run.saves, run.save_index, finished, run.extras
+        )
         self._last = wallclock.monotonic()

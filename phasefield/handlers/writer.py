@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
 from ..loop import Handler, Run
@@ -20,11 +23,14 @@ class StoreHandler(Handler):
     they are written, so a blown-up state never reaches the store.
     """
 
-    def __init__(self, writer: StoreWriter) -> None:
+    def __init__(self, writer: StoreWriter, analyses: Sequence[Any] = ()) -> None:
         self.writer = writer
+        self.analyses = list(analyses)
         self._last_saved_step = -1
 
     def start(self, run: Run) -> None:
+        for analysis in self.analyses:
+            analysis.restore(run.extras, run.backend)
         self.writer.saves = run.saves
         if run.saves == 0:
             self._save(run)
@@ -53,14 +59,23 @@ class StoreHandler(Handler):
         state, space = run.state, run.space
         with np.errstate(all="ignore"):  # a diverging state overflows here; check_finite says so
             scalars = run.model.scalars(state, space)
-        fields = {name: state.fields[name] for name in run.config.saved_fields}
-        check_finite(run, fields, scalars)
+        stepped = {name: state.fields[name] for name in run.config.fields}
+        check_finite(run, stepped, scalars)
+        fields = {name: run.backend.to_host(values) for name, values in stepped.items()}
+        series: dict[str, Any] = {}
+        for analysis in self.analyses:
+            derived, more_scalars, more_series = analysis.analyse(run)
+            fields.update(derived)
+            scalars.update(more_scalars)
+            series.update(more_series)
+        saved = run.config.saved_fields
         self.writer.write(
             Save(
                 time=state.time,
                 step=state.step,
-                fields={name: run.backend.to_host(values) for name, values in fields.items()},
+                fields={name: values for name, values in fields.items() if name in saved},
                 scalars=scalars,
+                series=series,
             )
         )
         run.saves = self.writer.saves

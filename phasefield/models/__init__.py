@@ -5,8 +5,16 @@ from __future__ import annotations
 from ..config import RunConfig
 from .base import KPolynomial, SpectralModel
 from .cahn_hilliard import CahnHilliard, DoubleWell
+from .grain_growth import GrainGrowth
 
-__all__ = ["CahnHilliard", "DoubleWell", "KPolynomial", "SpectralModel", "build_model"]
+__all__ = [
+    "CahnHilliard",
+    "DoubleWell",
+    "GrainGrowth",
+    "KPolynomial",
+    "SpectralModel",
+    "build_model",
+]
 
 
 def build_model(config: RunConfig) -> SpectralModel:
@@ -33,5 +41,14 @@ def build_model(config: RunConfig) -> SpectralModel:
             mobility_stabilization=mobility_stabilization
             if model.mobility_form != "constant"
             else 0.0,
+        )
+    if model.kind == "grain_growth":
+        m = 6.0 * model.gb_energy / model.gb_width
+        return GrainGrowth(
+            order_parameters=model.order_parameters,
+            gb_energy=model.gb_energy,
+            gb_width=model.gb_width,
+            gb_mobility=model.gb_mobility,
+            stabilization=m if model.stabilization == "auto" else float(model.stabilization) * m,
         )
     raise ValueError(f"unknown model kind {model.kind!r}")  # pragma: no cover

@@ -1,0 +1,116 @@
+"""Keys of ``model: {kind: grain_growth}``."""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar, Literal
+
+import numpy as np
+from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt
+
+from .common import Strict
+from .initial import FileInitial, VoronoiGrains, check_field_initial
+
+__all__ = ["GrainGrowthConfig", "RemapConfig"]
+
+#: Below this many grid spacings a boundary is not resolved (error); below the second, warn.
+MIN_WIDTH_CELLS, GOOD_WIDTH_CELLS = 2.0, 3.0
+#: The smallest mean grain size a start may have, in boundary widths.
+MIN_GRAIN_WIDTHS = 2.0
+
+
+class RemapConfig(Strict):
+    """When and how far apart grains sharing an order parameter are kept."""
+
+    every_steps: PositiveInt = Field(
+        20, description="steps between checks; a boundary must move less than a width in that time"
+    )
+    buffer: PositiveFloat = Field(
+        1.5, description="closest approach of two grains on one order parameter, in gb widths"
+    )
+
+
+class GrainGrowthConfig(Strict):
+    """Multi-order-parameter grain growth (Moelans et al. 2008) from boundary properties."""
+
+    fields: ClassVar[tuple[str, ...]] = ("eta",)
+    derived_fields: ClassVar[tuple[str, ...]] = ("grain_id",)
+
+    kind: Literal["grain_growth"]
+    order_parameters: int = Field(ge=2, description="order parameters shared by all grains")
+    gb_energy: PositiveFloat = Field(description="boundary energy σ")
+    gb_width: PositiveFloat = Field(description="boundary width ℓ (several grid spacings)")
+    gb_mobility: PositiveFloat = Field(description="μ: velocity = μ σ × curvature")
+    stabilization: Literal["auto"] | NonNegativeFloat = Field(
+        "auto",
+        description="linear stabilisation s (units of m = 6σ/ℓ); auto = m, stable for any dt. "
+        "It slows boundaries by about dt·L·s: for quantitative kinetics keep dt ≤ 0.02 of the "
+        "relaxation time ℓ²/(8μσ), or set 0 and dt < 0.5 of it",
+    )
+    remap: RemapConfig = RemapConfig()
+
+    def buffer_cells(self, spacing: tuple[float, ...]) -> int:
+        return max(1, math.ceil(self.remap.buffer * self.gb_width / min(spacing)))
+
+    def check_initial(
+        self, initial: dict, shape: tuple[int, ...], spacing: tuple[float, ...] = ()
+    ) -> list[str]:
+        problems: list[str] = []
+        spacing = spacing or (1.0,) * len(shape)
+        keys = set(initial)
+        if keys not in ({"grains"}, {"eta"}):
+            problems.append(
+                "initial: grain_growth starts from `grains` (voronoi or an ids file) or from an "
+                f"`eta` file; got {', '.join(sorted(keys)) or 'nothing'}"
+            )
+        cells = min(spacing)
+        if self.gb_width < MIN_WIDTH_CELLS * cells:
+            problems.append(
+                f"model.gb_width: {self.gb_width:g} is under {MIN_WIDTH_CELLS:g} grid spacings "
+                f"({MIN_WIDTH_CELLS * cells:g}); the boundary would not be resolved: use a "
+                "width of 4 spacings or a finer grid"
+            )
+        grains = initial.get("grains")
+        if isinstance(grains, VoronoiGrains):
+            volume = math.prod(n * h for n, h in zip(shape, spacing, strict=False))
+            capacity = int(volume / (MIN_GRAIN_WIDTHS * self.gb_width) ** len(shape))
+            if grains.count > capacity:
+                problems.append(
+                    f"initial.grains.count: {grains.count} grains do not fit: each needs a mean "
+                    f"size of at least {MIN_GRAIN_WIDTHS:g} boundary widths, so at most "
+                    f"{capacity} fit on this grid; use fewer grains, a larger grid or a "
+                    "narrower gb_width"
+                )
+        elif isinstance(grains, FileInitial):
+            ids = np.load(grains.path, mmap_mode="r", allow_pickle=False)
+            if ids.shape != shape:
+                problems.append(
+                    f"initial.grains.path: {grains.path} has shape {ids.shape}; the grid is {shape}"
+                )
+            elif ids.dtype.kind not in "iu":
+                problems.append(
+                    f"initial.grains.path: {grains.path} holds {ids.dtype} values; grain ids "
+                    "must be integers >= 0"
+                )
+            elif ids.size and int(np.min(ids)) < 0:
+                problems.append(
+                    f"initial.grains.path: {grains.path} has negative ids (lowest "
+                    f"{int(np.min(ids))}); grain ids must be >= 0"
+                )
+        elif grains is not None:
+            problems.append("initial.grains.kind: must be voronoi or file")
+        if "eta" in initial:
+            eta = initial["eta"]
+            if not isinstance(eta, FileInitial):
+                problems.append("initial.eta.kind: give the order parameters as a file")
+            problems += check_field_initial("eta", eta, (self.order_parameters, *shape), len(shape))
+        return problems
+
+    def warnings(self, spacing: tuple[float, ...]) -> list[str]:
+        widths = self.gb_width / min(spacing)
+        if MIN_WIDTH_CELLS <= widths < GOOD_WIDTH_CELLS:
+            return [
+                f"model.gb_width: {widths:.3g} grid spacings resolves the boundary coarsely; "
+                "boundary energy and mobility are accurate from about 4 spacings"
+            ]
+        return []
