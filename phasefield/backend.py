@@ -484,6 +484,63 @@ class Backend:
             values[name] = self.xp.sum(term.evaluate(self.xp, values), axis=0)[None]
         return values
 
+    def spectral_power(self, spectral: Any, k2: Any, weights: Any) -> float:
+        """``Σ w k² |û|²`` over a (stack of) half spectra (``weights`` along the last axis)."""
+        if self.kernels == "numba":
+            from .kernels import spectral_power
+
+            return spectral_power(spectral, k2, weights)
+        xp = self.xp
+        power = spectral.real.astype(xp.float64) ** 2 + spectral.imag.astype(xp.float64) ** 2
+        return float(xp.sum(power * k2.astype(xp.float64) * weights.astype(xp.float64)))
+
+    # ---- grains ------------------------------------------------------------------------------
+
+    def largest_component(self, stack: Any) -> Any:
+        """Index of the largest component at each point of a stack (first on ties)."""
+        if self.kernels == "numba":
+            from .kernels import largest_component
+
+            return largest_component(stack)
+        return self.xp.argmax(stack, axis=0).astype(self.xp.int32)
+
+    def label_equal(self, values: Any) -> tuple[Any, int] | None:
+        """Periodic face-connected regions of equal value (labels from 1, count), where a
+        compiled kernel exists (CPU); None elsewhere (callers then label masks)."""
+        if self.kernels != "numba":
+            return None
+        from .kernels import label_equal_regions
+
+        return label_equal_regions(values)
+
+    def face_pairs(self, labels: Any, wanted: np.ndarray | None = None) -> np.ndarray | None:
+        """Label pairs sharing a cell face (periodic; those touching a ``wanted`` label if
+        given), where a compiled kernel exists (CPU); None elsewhere (callers then compare
+        shifted copies)."""
+        if self.kernels != "numba":
+            return None
+        from .kernels import face_pairs
+
+        return face_pairs(labels, wanted)
+
+    def near_pairs(self, labels: Any, reach: int) -> np.ndarray | None:
+        """Label pairs with cells within ``reach`` (Chebyshev, periodic), where a compiled
+        kernel exists (CPU); None elsewhere (callers then compare shifted copies)."""
+        if self.kernels != "numba":
+            return None
+        from .kernels import near_pairs
+
+        return near_pairs(labels, reach)
+
+    def close_pairs(self, groups: Any, labels: Any, reach: int) -> np.ndarray | None:
+        """Label pairs of one group within ``reach`` cells along axes and diagonals (periodic),
+        where a compiled kernel exists (CPU); None elsewhere (callers then use filters)."""
+        if self.kernels != "numba":
+            return None
+        from .kernels import close_pairs
+
+        return close_pairs(groups, labels, reach)
+
     def imex_combine(
         self,
         state_hat: Any,

@@ -66,7 +66,11 @@ def grain_ids(condition: Any, config: RunConfig, grid: Grid) -> np.ndarray:
 
 
 def order_parameters_from_ids(
-    ids: np.ndarray, order_parameters: int, buffer_cells: int, backend: Backend
+    ids: np.ndarray,
+    order_parameters: int,
+    buffer_cells: int,
+    backend: Backend,
+    vanishing_cells: float = 0.0,
 ) -> Any:
     """A ``(P, *grid)`` stack on the device: 1 inside each grain on its order parameter.
 
@@ -80,7 +84,7 @@ def order_parameters_from_ids(
     xp = backend.xp
     device_ids = xp.asarray(ids)
     try:
-        colour = colour_grains(device_ids, backend, order_parameters, buffer_cells)
+        colour = colour_grains(device_ids, backend, order_parameters, buffer_cells, vanishing_cells)
     except ColouringError as err:
         raise ConfigError(
             [
@@ -101,7 +105,10 @@ def initial_fields(config: RunConfig, grid: Grid, backend: Backend) -> dict[str,
         if "grains" in config.initial:
             ids = grain_ids(config.initial["grains"], config, grid)
             fields["eta"] = order_parameters_from_ids(
-                ids, model.order_parameters, model.buffer_cells(grid.spacing), backend
+                ids,
+                model.order_parameters,
+                model.buffer_cells(grid.spacing),
+                backend,
             )
         else:
             fields["eta"] = _field("eta", config.initial["eta"], config, grid)

@@ -18,6 +18,7 @@ import ast
 import functools
 import hashlib
 import importlib.util
+import itertools
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -34,11 +35,16 @@ import numpy as np
 from .expression import FUNCTIONS, Expression
 
 __all__ = [
+    "close_pairs",
     "compile_elementwise",
     "compile_reduction",
     "compile_stack",
     "compile_stack_reduction",
     "imex_combine",
+    "label_equal_regions",
+    "largest_component",
+    "near_pairs",
+    "spectral_power",
 ]
 
 # Python-level names for whitelisted functions inside a Numba loop (scalars, not arrays).
@@ -100,10 +106,14 @@ def kernel_serial({stacks}, {args}):
     size = {first}.size // components
 {stack_ravels}
 {ravels}
+    totals_ = np.empty(({rows}, {block}))
     total = 0.0
-    for i in range(size):
-{sums}
-        total += {body}
+    for low in range(0, size, {block}):
+        high = min(low + {block}, size)
+{block_sums}
+        for i in range(low, high):
+{block_loads}
+            total += {body}
     return total
 """
 
@@ -287,12 +297,35 @@ def _stack_fields(
             f"                totals_[{k}, i] += {_body(term, arrays)}"
             for k, term in enumerate(sums.values())
         ]
+    # the same per block, with block-relative rows (reductions, one thread, fixed order)
+    block_sums = []
+    for k in range(len(names)):
+        block_sums += [
+            "        for i in range(low, high):",
+            f"            totals_[{k}, i - low] = 0.0",
+        ]
+    if sums:
+        block_sums += [
+            "        for c in range(components):",
+            "            for i in range(low, high):",
+        ]
+        block_sums += [f"                {name} = {name}_[c, i]" for name in stacks]
+        block_sums += [
+            f"                totals_[{k}, i - low] += {_body(term, arrays)}"
+            for k, term in enumerate(sums.values())
+        ]
     return {
-        "stacks": ", ".join(stacks),
-        "first": stacks[0],
+        "rows": str(max(1, len(names))),
+        "block_sums": "\n".join(block_sums) or "        pass",
+        "block_loads": "\n".join(
+            f"            {name} = totals_[{k}, i - low]" for k, name in enumerate(names)
+        )
+        or "            pass",
+        "stacks": ", ".join(f"{name}_stack" for name in stacks),
+        "first": f"{stacks[0]}_stack",
         "args": ", ".join([*arrays, *scalars]) or "_unused=None",
         "stack_ravels": "\n".join(
-            f"    {name}_ = {name}.reshape(components, size)" for name in stacks
+            f"    {name}_ = {name}_stack.reshape(components, size)" for name in stacks
         ),
         "ravels": _ravels(arrays),
         "sums": "\n".join(point_sums) or f"{indent}pass",
@@ -346,6 +379,27 @@ def compile_stack_reduction(
     return _load(text).kernel_serial
 
 
+@numba.njit(cache=True, nogil=True)
+def _spectral_power(spectral: np.ndarray, k2: np.ndarray, weights: np.ndarray) -> float:
+    last = weights.size
+    rows = k2.size // last
+    components = spectral.size // k2.size
+    modes = spectral.reshape(components, rows, last)
+    wavenumbers = k2.reshape(rows, last)
+    total = 0.0
+    for c in range(components):
+        for r in range(rows):
+            for j in range(last):
+                value = modes[c, r, j]
+                total += weights[j] * wavenumbers[r, j] * (value.real**2 + value.imag**2)
+    return total
+
+
+def spectral_power(spectral: np.ndarray, k2: np.ndarray, weights: np.ndarray) -> float:
+    """``Σ w k² |û|²`` over a (stack of) half spectra, in float64 and a fixed order."""
+    return float(_spectral_power(spectral, k2, weights.reshape(-1)))
+
+
 @functools.cache
 def _combine_kernel() -> Kernel:
     return _two_variants(_COMBINE, "IMEX Euler update")
@@ -381,3 +435,238 @@ def imex_combine(
         coefficients += [float(c) for c in polynomial]
         coefficients += [0.0] * (MAX_POLYNOMIAL_TERMS - len(polynomial))
     _combine_kernel()(state_hat, work_hat, k2, float(dt), float(scale), *coefficients)
+
+
+# ---- grains: labelling of equal-valued regions and close same-order-parameter pairs -----------
+
+
+@numba.njit(cache=True, nogil=True)
+def _root(parent: np.ndarray, i: int) -> int:
+    root = i
+    while parent[root] != root:
+        root = parent[root]
+    while parent[i] != root:  # path compression
+        following = parent[i]
+        parent[i] = root
+        i = following
+    return root
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _union(parent: np.ndarray, a: int, b: int) -> None:
+    a = _root(parent, a)
+    b = _root(parent, b)
+    if a < b:
+        parent[b] = a
+    elif b < a:
+        parent[a] = b
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def _label_equal(values: np.ndarray) -> tuple:
+    """Union-find labelling of equal-valued, face-connected, periodic regions of a 3-D array
+    (unit axes for lower dimensions). Slabs along the first axis are joined in parallel, then
+    their faces (and the periodic wrap) serially."""
+    nx, ny, nz = values.shape
+    size = nx * ny * nz
+    flat = values.reshape(-1)
+    parent = np.arange(size)
+    slabs = min(nx, 64)
+    for slab in numba.prange(slabs):
+        low = slab * nx // slabs
+        high = (slab + 1) * nx // slabs
+        for x in range(low, high):
+            for y in range(ny):
+                for z in range(nz):
+                    i = (x * ny + y) * nz + z
+                    value = flat[i]
+                    if x + 1 < high and flat[i + ny * nz] == value:
+                        _union(parent, i, i + ny * nz)
+                    j = (x * ny + (y + 1 if y + 1 < ny else 0)) * nz + z
+                    if ny > 1 and flat[j] == value:
+                        _union(parent, i, j)
+                    j = (x * ny + y) * nz + (z + 1 if z + 1 < nz else 0)
+                    if nz > 1 and flat[j] == value:
+                        _union(parent, i, j)
+    if nx > 1:  # the faces between slabs, and the periodic face
+        for slab in range(slabs):
+            x = (slab + 1) * nx // slabs - 1
+            following = x + 1 if x + 1 < nx else 0
+            for y in range(ny):
+                for z in range(nz):
+                    i = (x * ny + y) * nz + z
+                    j = (following * ny + y) * nz + z
+                    if flat[i] == flat[j]:
+                        _union(parent, i, j)
+    labels = np.zeros(size, dtype=np.int32)
+    count = 0
+    for i in range(size):
+        root = _root(parent, i)
+        if root == i:
+            count += 1
+            labels[i] = count
+        else:
+            labels[i] = labels[root]  # roots come first: a root is the smallest index of its set
+    return labels, count
+
+
+def label_equal_regions(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Face-connected regions of equal value on a periodic grid: int32 labels ``1 .. count``."""
+    shape3 = values.shape + (1,) * (3 - values.ndim)
+    labels, count = _label_equal(np.ascontiguousarray(values).reshape(shape3))
+    return labels.reshape(values.shape), int(count)
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def _close_hits(
+    groups: np.ndarray, labels: np.ndarray, directions: np.ndarray, reach: int, base: int
+) -> np.ndarray:
+    """For each cell of 3-D arrays padded by ``reach`` (periodic copies; lower dimensions come
+    with unit axes), a key ``low * base + high`` of a label pair: the cell's own grain and a
+    namesake (same group, other label) within ``reach`` cells along some direction, scanning
+    only from grain edges; 0 where there is none."""
+    nx, ny, nz = groups.shape
+    px, py, pz = (reach if nx > 1 else 0), (reach if ny > 1 else 0), (reach if nz > 1 else 0)
+    count = directions.shape[0]
+    hits = np.zeros((nx - 2 * px, ny - 2 * py, nz - 2 * pz), dtype=np.int64)
+    for x in numba.prange(px, nx - px):
+        for y in range(py, ny - py):
+            for z in range(pz, nz - pz):
+                group = groups[x, y, z]
+                label = labels[x, y, z]
+                for d in range(count):
+                    dx, dy, dz = directions[d, 0], directions[d, 1], directions[d, 2]
+                    if labels[x + dx, y + dy, z + dz] == label:
+                        continue  # start only at the grain's edge along this direction
+                    for step in range(1, reach + 1):
+                        i, j, k = x + step * dx, y + step * dy, z + step * dz
+                        other = labels[i, j, k]
+                        if other != label and groups[i, j, k] == group:
+                            low, high = min(label, other), max(label, other)
+                            hits[x - px, y - py, z - pz] = low * base + high
+                            break
+    return hits
+
+
+def _padded_3d(array: np.ndarray, reach: int) -> np.ndarray:
+    shape3 = array.shape + (1,) * (3 - array.ndim)
+    padding = [(reach, reach) if n > 1 else (0, 0) for n in shape3]
+    return np.pad(array.reshape(shape3), padding, mode="wrap")
+
+
+def _directions(ndim: int) -> np.ndarray:
+    steps = [
+        s for s in itertools.product((-1, 0, 1), repeat=ndim) if any(s) and s > tuple(-v for v in s)
+    ]
+    return np.array([list(s) + [0] * (3 - ndim) for s in steps], dtype=np.int64)
+
+
+def close_pairs(groups: np.ndarray, labels: np.ndarray, reach: int) -> np.ndarray:
+    """Pairs ``(low, high)`` of distinct labels in the same group (order parameter) at most
+    ``reach`` cells apart along an axis or a diagonal (periodic). Host array ``(2, n)``."""
+    base = int(labels.max()) + 1
+    hits = _close_hits(
+        _padded_3d(groups, reach),
+        _padded_3d(labels, reach),
+        _directions(groups.ndim),
+        reach,
+        base,
+    )
+    keys = np.unique(hits[hits > 0])
+    return np.stack([keys // base, keys % base])
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def _largest_component(stack: np.ndarray) -> np.ndarray:
+    components = stack.shape[0]
+    size = stack.size // components
+    rows = stack.reshape(components, size)
+    largest = np.zeros(size, dtype=np.int32)
+    for i in numba.prange(size):
+        best = rows[0, i]
+        index = 0
+        for c in range(1, components):
+            value = rows[c, i]
+            if value > best:
+                best = value
+                index = c
+        largest[i] = index
+    return largest
+
+
+def largest_component(stack: np.ndarray) -> np.ndarray:
+    """Index of the largest component at each point of a ``(components, *grid)`` stack (int32;
+    the first on ties, as ``numpy.argmax``)."""
+    return _largest_component(stack).reshape(stack.shape[1:])
+
+
+@numba.njit(cache=True, nogil=True)
+def _near_keys(labels: np.ndarray, offsets: np.ndarray, reach: int, base: int) -> np.ndarray:
+    nx, ny, nz = labels.shape
+    px, py, pz = (reach if nx > 1 else 0), (reach if ny > 1 else 0), (reach if nz > 1 else 0)
+    keys = []
+    for x in range(px, nx - px):
+        for y in range(py, ny - py):
+            for z in range(pz, nz - pz):
+                label = labels[x, y, z]
+                edge = (
+                    (nx > 1 and (labels[x + 1, y, z] != label or labels[x - 1, y, z] != label))
+                    or (ny > 1 and (labels[x, y + 1, z] != label or labels[x, y - 1, z] != label))
+                    or (nz > 1 and (labels[x, y, z + 1] != label or labels[x, y, z - 1] != label))
+                )
+                if not edge:
+                    continue
+                last = -1
+                for o in range(offsets.shape[0]):
+                    other = labels[x + offsets[o, 0], y + offsets[o, 1], z + offsets[o, 2]]
+                    if other != label and other != last:
+                        last = other
+                        keys.append(min(label, other) * base + max(label, other))
+    if len(keys) == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.unique(np.array(keys, dtype=np.int64))
+
+
+def near_pairs(labels: np.ndarray, reach: int) -> np.ndarray:
+    """Every pair ``(low, high)`` of distinct labels with cells at most ``reach`` apart
+    (Chebyshev, periodic), from the labels' edge cells. Host array ``(2, n)``."""
+    ndim = labels.ndim
+    span = range(-reach, reach + 1)
+    offsets = [
+        o for o in itertools.product(span, repeat=ndim) if any(o) and o > tuple(-v for v in o)
+    ]
+    offsets3 = np.array([list(o) + [0] * (3 - ndim) for o in offsets], dtype=np.int64)
+    base = int(labels.max()) + 1
+    keys = _near_keys(_padded_3d(labels, reach), offsets3, reach, base)
+    return np.stack([keys // base, keys % base])
+
+
+@numba.njit(cache=True, nogil=True)
+def _face_keys(labels: np.ndarray, base: int, wanted: np.ndarray) -> np.ndarray:
+    nx, ny, nz = labels.shape
+    keys = []
+    for x in range(nx):
+        for y in range(ny):
+            for z in range(nz):
+                label = labels[x, y, z]
+                for other in (
+                    labels[x + 1 if x + 1 < nx else 0, y, z],
+                    labels[x, y + 1 if y + 1 < ny else 0, z],
+                    labels[x, y, z + 1 if z + 1 < nz else 0],
+                ):
+                    if other != label and (wanted[label] or wanted[other]):
+                        keys.append(min(label, other) * base + max(label, other))
+    if len(keys) == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.unique(np.array(keys, dtype=np.int64))
+
+
+def face_pairs(labels: np.ndarray, wanted: np.ndarray | None = None) -> np.ndarray:
+    """Pairs ``(low, high)`` of labels that share a cell face (periodic), only those touching a
+    ``wanted`` label (a boolean array indexed by label) if given. Host ``(2, n)``."""
+    shape3 = labels.shape + (1,) * (3 - labels.ndim)
+    base = int(labels.max()) + 1
+    if wanted is None:
+        wanted = np.ones(base, dtype=np.bool_)
+    keys = _face_keys(np.ascontiguousarray(labels).reshape(shape3), base, wanted)
+    return np.stack([keys // base, keys % base])

@@ -212,9 +212,16 @@ def run(
     handlers: list[Handler] = [BlowUpGuard(every=1 if array_backend.name == "numpy" else 20)]
     analyses = []
     if config.model.kind == "grain_growth":
-        remap = config.model.remap
+        model_config, dt = config.model, config.time.dt
+        every = model_config.remap_steps(dt)
         handlers.append(
-            RemapHandler("eta", remap.every_steps, config.model.buffer_cells(grid.spacing))
+            RemapHandler(
+                "eta",
+                every,
+                model_config.buffer_cells(grid.spacing),
+                model_config.gb_width / min(grid.spacing),
+                model_config.vanishing_cells(grid.spacing, every * dt),
+            )
         )
         analyses.append(GrainAnalysis("eta"))
     handlers += [

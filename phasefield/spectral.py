@@ -81,6 +81,14 @@ class SpectralSpace:
     def empty_spectral(self, components: int = 1) -> Any:
         return self.backend.empty(self.spectral_shape(components), self.complex_dtype)
 
+    def components_aligned(self) -> bool:
+        """Whether each component of a stack starts on a SIMD boundary, so that single-field
+        transforms apply to one component of a stack."""
+        alignment = 64
+        real = self.dtype.itemsize * self.grid.size
+        spectral = self.complex_dtype.itemsize * int(np.prod(self.grid.spectral_shape))
+        return real % alignment == 0 and spectral % alignment == 0
+
     def scratch(self, kind: str, index: int = 0, components: int = 1) -> Any:
         """A work buffer (``kind`` "real" or "spectral") that lives as long as this space.
 
@@ -142,19 +150,5 @@ class SpectralSpace:
 
     def sum_k2_power(self, spectral: Any) -> float:
         """``Σ_k |k|² |û_k|²`` over the full spectrum, i.e. ``⟨|∇u|²⟩`` (Parseval), summed
-        over components for a stack.
-
-        Taken in slabs along the first grid axis so that the temporaries stay small.
-        """
-        if self.components(spectral) > 1:
-            return sum(self.sum_k2_power(component) for component in spectral)
-        xp = self.xp
-        total = 0.0
-        rows = spectral.shape[0]
-        step = max(1, rows // 8) if spectral.ndim > 1 else rows
-        for start in range(0, rows, step):
-            block = spectral[start : start + step]
-            power = block.real.astype(np.float64) ** 2 + block.imag.astype(np.float64) ** 2
-            k2 = self.k2[start : start + step].astype(np.float64)
-            total += float(xp.sum(k2 * power * self._weights))
-        return total
+        over components for a stack; float64, in a fixed order."""
+        return self.backend.spectral_power(spectral, self.k2, self._weights)

@@ -52,8 +52,9 @@ class Stepper(ABC):
         """Advance ``state`` by ``dt`` in place."""
 
     @abstractmethod
-    def resynchronise(self, state: State, name: str) -> None:
-        """Recompute a field's spectrum after its real values were changed in place."""
+    def resynchronise(self, state: State, name: str, components: list[int] | None = None) -> None:
+        """Recompute a field's spectrum after its real values (of ``components``, default
+        all) were changed in place."""
 
 
 SCHEMES: dict[str, type[Stepper]] = {}
@@ -160,10 +161,23 @@ class ImexEuler(Stepper):
         work[...] = self.spectral[name]
         self.space.transforms(self._components[name]).inverse(work, self.fields[name])
 
-    def resynchronise(self, state: State, name: str) -> None:
-        """Recompute ``spectral[name]`` after its real field was changed in place (a remap)."""
-        self.space.transform(state.fields[name], state.spectral[name])
-        self._rebuild(name)
+    def resynchronise(self, state: State, name: str, components: list[int] | None = None) -> None:
+        """Recompute ``spectral[name]`` after its real field (the listed ``components`` of a
+        stack, default all) was changed in place, e.g. by a remap; the real field is then
+        rebuilt from the spectrum, as after every step."""
+        space = self.space
+        stacked = self._components[name] > 1
+        single = space.transforms(1)
+        if not stacked or components is None or not space.components_aligned():
+            space.transform(state.fields[name], state.spectral[name])
+            self._rebuild(name)
+            return
+        work = space.scratch("spectral", -2)
+        for component in components:
+            single.forward(state.fields[name][component], state.spectral[name][component])
+            state.spectral[name][component] *= space.scale
+            work[...] = state.spectral[name][component]
+            single.inverse(work, state.fields[name][component])
 
     def step(self, state: State, dt: float) -> None:
         space = self.space

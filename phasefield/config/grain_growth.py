@@ -22,11 +22,17 @@ MIN_GRAIN_WIDTHS = 2.0
 class RemapConfig(Strict):
     """When and how far apart grains sharing an order parameter are kept."""
 
-    every_steps: PositiveInt = Field(
-        20, description="steps between checks; a boundary must move less than a width in that time"
+    every: PositiveFloat = Field(
+        10.0,
+        description="model time between checks, in relaxation times ℓ²/(8μσ); boundaries must "
+        "move less than about half a width in that time (small grains between namesakes count "
+        "as conflicts if they can vanish before the next check)",
+    )
+    every_steps: PositiveInt | None = Field(
+        None, description="steps between checks (instead of every)"
     )
     buffer: PositiveFloat = Field(
-        1.5, description="closest approach of two grains on one order parameter, in gb widths"
+        2.0, description="closest approach of two grains on one order parameter, in gb widths"
     )
 
 
@@ -51,6 +57,29 @@ class GrainGrowthConfig(Strict):
 
     def buffer_cells(self, spacing: tuple[float, ...]) -> int:
         return max(1, math.ceil(self.remap.buffer * self.gb_width / min(spacing)))
+
+    @property
+    def relaxation_time(self) -> float:
+        """``ℓ² / (8 μ σ)``: how fast a boundary profile relaxes."""
+        return self.gb_width**2 / (8 * self.gb_mobility * self.gb_energy)
+
+    def remap_steps(self, dt: float) -> int:
+        """Steps between remap checks."""
+        if self.remap.every_steps is not None:
+            return self.remap.every_steps
+        return max(1, round(self.remap.every * self.relaxation_time / dt))
+
+    def vanishing_cells(self, spacing: tuple[float, ...], interval: float) -> float:
+        """Cells of a grain that may vanish within two remap intervals: 2-D, a four-sided grain
+        loses area at (2π/3) μσ (von Neumann–Mullins); 3-D, a sphere's R² falls at 4 μσ."""
+        rate = self.gb_mobility * self.gb_energy
+        if len(spacing) == 2:
+            measure = 2 * (2 * math.pi / 3) * rate * interval
+        elif len(spacing) == 3:
+            measure = 4 / 3 * math.pi * (2 * 4 * rate * interval) ** 1.5
+        else:
+            measure = 0.0
+        return measure / math.prod(spacing)
 
     def check_initial(
         self, initial: dict, shape: tuple[int, ...], spacing: tuple[float, ...] = ()

@@ -3,9 +3,8 @@
 Two grains on the same order parameter would merge where their diffuse boundaries meet, so every
 pair closer than a buffer (several boundary widths) must sit on different order parameters.
 
-- At the start, the pairs within the buffer are found by comparing each cell with the cells at
-  distances 1 .. buffer along the axes and diagonals, and the proximity graph is coloured
-  greedily, most-connected grains first.
+- At the start, the pairs within the buffer are found by comparing each cell with the cells
+  within the buffer of it, and the proximity graph is coloured with DSatur.
 - During a run (and to check the start), same-order-parameter pairs closer than the buffer are
   found with wrap-around maximum and minimum filters of each order parameter's label field over a
   box of ``buffer + 1`` cells: where they differ, two grains share a box. One grain of each pair
@@ -17,6 +16,7 @@ Distances are Chebyshev distances in cells (the largest offset along any axis).
 
 from __future__ import annotations
 
+import heapq
 import itertools
 from typing import Any
 
@@ -24,61 +24,200 @@ import numpy as np
 
 from ..backend import Backend
 
-__all__ = ["ColouringError", "colour_grains", "find_conflicts", "plan_moves"]
+__all__ = [
+    "ColouringError",
+    "colour_grains",
+    "colour_map",
+    "find_conflicts",
+    "periodic_window",
+    "plan_moves",
+    "proximity_pairs",
+]
 
 
 class ColouringError(ValueError):
     """Too few order parameters for the grains and the buffer."""
 
 
-def _half_directions(ndim: int) -> list[tuple[int, ...]]:
-    """One of each opposite pair of the 3^ndim − 1 neighbour directions."""
-    directions = []
+def _half_offsets(ndim: int, buffer_cells: int) -> list[tuple[int, ...]]:
+    """One of each opposite pair of offsets within the buffer: in 2-D every offset of Chebyshev
+    length 1 .. buffer (exactly the run-time criterion); in 3-D, to stay affordable, the 13 axis
+    and diagonal directions at each length (the run-time check then catches the rest)."""
+    offsets = []
+    if ndim <= 2:
+        span = range(-buffer_cells, buffer_cells + 1)
+        for offset in itertools.product(span, repeat=ndim):
+            if any(offset) and offset > tuple(-o for o in offset):
+                offsets.append(offset)
+        return offsets
     for step in itertools.product((-1, 0, 1), repeat=ndim):
         if any(step) and step > tuple(-s for s in step):
-            directions.append(step)
-    return directions
+            offsets += [
+                tuple(d * distance for d in step) for distance in range(1, buffer_cells + 1)
+            ]
+    return offsets
 
 
 def proximity_pairs(ids: Any, backend: Backend, buffer_cells: int) -> np.ndarray:
-    """Pairs ``(a, b)``, ``a < b``, of grain ids that come within ``buffer_cells`` of each other
-    along an axis or a diagonal (host array of shape ``(2, n)``)."""
+    """Pairs ``(a, b)``, ``a < b``, of grain ids with cells within ``buffer_cells`` of each other
+    (Chebyshev distance, periodic; see :func:`_half_offsets`). Host array of shape ``(2, n)``."""
     xp = backend.xp
-    keys = []
+    if ids.ndim <= 2:
+        fast = backend.near_pairs(ids + 1, buffer_cells)
+        if fast is not None:
+            return fast - 1
     count = int(ids.max()) + 1
-    for direction in _half_directions(ids.ndim):
-        for distance in range(1, buffer_cells + 1):
-            shifted = xp.roll(
-                ids, tuple(d * distance for d in direction), axis=tuple(range(ids.ndim))
-            )
-            different = ids != shifted
-            a, b = ids[different], shifted[different]
-            low, high = xp.minimum(a, b), xp.maximum(a, b)
-            keys.append(xp.unique(low.astype(xp.int64) * count + high))
+    padded = xp.pad(ids, buffer_cells, mode="wrap")
+    keys = []
+    for offset in _half_offsets(ids.ndim, buffer_cells):
+        window = tuple(
+            slice(buffer_cells + o, buffer_cells + o + n)
+            for o, n in zip(offset, ids.shape, strict=True)
+        )
+        shifted = padded[window]
+        different = ids != shifted
+        a, b = ids[different], shifted[different]
+        low, high = xp.minimum(a, b), xp.maximum(a, b)
+        keys.append(xp.unique(low.astype(xp.int64) * count + high))
     unique = backend.to_host(xp.unique(xp.concatenate(keys)))
     return np.stack([unique // count, unique % count])
 
 
-def _greedy(count: int, pairs: np.ndarray, colours: int) -> np.ndarray:
-    """Largest-degree-first greedy colouring; -1 where no colour is left."""
+def neighbour_pairs(labels: Any, backend: Backend, wanted: np.ndarray | None = None) -> np.ndarray:
+    """Pairs of labels that share a cell face (periodic), host ``(2, n)`` with low < high; with
+    ``wanted`` (booleans by label), at least those touching a wanted label."""
+    fast = backend.face_pairs(labels, wanted)
+    if fast is not None:
+        return fast
+    xp = backend.xp
+    base = int(labels.max()) + 1
+    keys = []
+    for axis in range(labels.ndim):
+        shifted = xp.roll(labels, 1, axis=axis)
+        different = labels != shifted
+        low = xp.minimum(labels[different], shifted[different]).astype(xp.int64)
+        high = xp.maximum(labels[different], shifted[different]).astype(xp.int64)
+        keys.append(xp.unique(low * base + high))
+    unique = backend.to_host(xp.unique(xp.concatenate(keys)))
+    return np.stack([unique // base, unique % base])
+
+
+def across_small_grains(labels: Any, backend: Backend, vanishing_cells: float) -> np.ndarray:
+    """Every pair of grains that both touch a grain of fewer than ``vanishing_cells`` cells:
+    when the small grain vanishes they meet. Host ``(2, n)``, low < high."""
+    xp = backend.xp
+    sizes = backend.to_host(xp.bincount(labels.reshape(-1)))
+    small = (sizes > 0) & (sizes < vanishing_cells)
+    if not small.any():
+        return np.zeros((2, 0), dtype=np.int64)
+    neighbours = neighbour_pairs(labels, backend, small)
+    hubs, around = [], []
+    for a, b in ((0, 1), (1, 0)):
+        keep = small[neighbours[a]]
+        hubs.append(neighbours[a][keep])
+        around.append(neighbours[b][keep])
+    hub, neighbour = np.concatenate(hubs), np.concatenate(around)
+    order = np.argsort(hub, kind="stable")
+    hub, neighbour = hub[order], neighbour[order]
+    starts = np.flatnonzero(np.r_[True, hub[1:] != hub[:-1]])
+    ends = np.r_[starts[1:], hub.size]
+    pairs = [
+        (a, b)
+        for start, end in zip(starts, ends, strict=True)
+        for a, b in itertools.combinations(sorted(neighbour[start:end]), 2)
+    ]
+    if not pairs:
+        return np.zeros((2, 0), dtype=np.int64)
+    return np.unique(np.asarray(pairs, dtype=np.int64).T, axis=1)
+
+
+def _dsatur(
+    count: int,
+    pairs: np.ndarray,
+    colours: int,
+    preferred: np.ndarray | None = None,
+    spread: bool = True,
+) -> np.ndarray:
+    """DSatur colouring (Brélaz 1979): always colour the grain whose neighbours already use the
+    most colours, with its ``preferred`` colour if free, else the free colour used least so far
+    (``spread``: grains spread evenly keep namesakes far apart) or the lowest free one (packs
+    tightest); -1 where none of ``colours`` is free."""
     neighbours: list[list[int]] = [[] for _ in range(count)]
     for a, b in pairs.T:
-        neighbours[a].append(b)
-        neighbours[b].append(a)
-    order = np.argsort([-len(n) for n in neighbours], kind="stable")
+        neighbours[a].append(int(b))
+        neighbours[b].append(int(a))
     colour = np.full(count, -1, dtype=np.int64)
-    for grain in order:
-        taken = {colour[n] for n in neighbours[grain]}
-        free = [c for c in range(colours) if c not in taken]
-        if free:
-            colour[grain] = free[0]
+    used = np.zeros(colours, dtype=np.int64)
+    seen: list[set[int]] = [set() for _ in range(count)]
+    heap = [(0, -len(n), grain) for grain, n in enumerate(neighbours)]
+    heapq.heapify(heap)
+    done = np.zeros(count, dtype=bool)
+    while heap:
+        saturation, _, grain = heapq.heappop(heap)
+        if done[grain] or -saturation != len(seen[grain]):
+            continue  # a stale entry
+        done[grain] = True
+        wish = -1 if preferred is None else int(preferred[grain])
+        if 0 <= wish < colours and wish not in seen[grain]:
+            free = wish
+        else:
+            options = [c for c in range(colours) if c not in seen[grain]]
+            if not options:
+                free = -1
+            elif spread:
+                free = min(options, key=lambda c: (used[c], c))
+            else:
+                free = options[0]
+        if free >= 0:
+            used[free] += 1
+        colour[grain] = free
+        if free < 0:
+            continue
+        for other in neighbours[grain]:
+            if not done[other] and free not in seen[other]:
+                seen[other].add(free)
+                heapq.heappush(heap, (-len(seen[other]), -len(neighbours[other]), other))
     return colour
 
 
-def colour_grains(
-    ids: Any, backend: Backend, order_parameters: int, buffer_cells: int
+def _colouring_graph(
+    ids: Any, backend: Backend, buffer_cells: int, vanishing_cells: float
 ) -> np.ndarray:
-    """The order parameter of every grain id (host array indexed by id).
+    """Edges between grain ids that must not share an order parameter."""
+    pairs = proximity_pairs(ids, backend, buffer_cells)
+    if vanishing_cells > 0:
+        across = across_small_grains(ids + 1, backend, vanishing_cells) - 1
+        pairs = np.concatenate([pairs, across], axis=1)
+    return pairs
+
+
+def colour_map(
+    ids: Any,
+    backend: Backend,
+    colours: int,
+    buffer_cells: int,
+    preferred: np.ndarray | None = None,
+    vanishing_cells: float = 0.0,
+) -> np.ndarray:
+    """DSatur colours of a grid of grain ids ``0 .. n-1`` over their proximity graph (pairs
+    within the buffer, and pairs across grains small enough to vanish soon); host array indexed
+    by id, -1 for grains left without a colour."""
+    count = int(backend.xp.max(ids)) + 1
+    return _dsatur(
+        count, _colouring_graph(ids, backend, buffer_cells, vanishing_cells), colours, preferred
+    )
+
+
+def colour_grains(
+    ids: Any,
+    backend: Backend,
+    order_parameters: int,
+    buffer_cells: int,
+    vanishing_cells: float = 0.0,
+) -> np.ndarray:
+    """The order parameter of every grain id (host array indexed by id), keeping grains of one
+    order parameter ``buffer_cells`` apart, and apart across grains of fewer than
+    ``vanishing_cells`` cells.
 
     Raises
     ------
@@ -87,24 +226,25 @@ def colour_grains(
         the message says how many order parameters the greedy colouring needed.
     """
     count = int(backend.xp.max(ids)) + 1
-    pairs = proximity_pairs(ids, backend, buffer_cells)
-    colour = _greedy(count, pairs, order_parameters)
-    if np.any(colour < 0):
-        needed = int(_greedy(count, pairs, count).max()) + 1
-        raise ColouringError(
-            f"{count} grains need about {needed} order parameters to keep grains of one order "
-            f"parameter {buffer_cells} cells apart; {order_parameters} were given"
-        )
-    # Check with the run-time detector, which also sees pairs off the axes and diagonals.
+    pairs = _colouring_graph(ids, backend, buffer_cells, vanishing_cells)
     xp = backend.xp
-    stack = _label_stack(ids, xp.asarray(colour), order_parameters, backend)
-    for _round in range(8):
+    # The graph may miss pairs off the axes and diagonals (3-D): the run-time detector finds
+    # them, they join the graph, and the colouring is redone.
+    for _round in range(10):
+        colour = _dsatur(count, pairs, order_parameters)
+        if np.any(colour < 0):
+            colour = _dsatur(count, pairs, order_parameters, spread=False)
+        if np.any(colour < 0):
+            needed = int(_dsatur(count, pairs, count, spread=False).max()) + 1
+            raise ColouringError(
+                f"{count} grains need about {needed} order parameters to keep grains of one "
+                f"order parameter {buffer_cells} cells apart; {order_parameters} were given"
+            )
+        stack = _label_stack(ids, xp.asarray(colour), order_parameters, backend)
         conflicts = find_conflicts(stack, backend, buffer_cells)
         if conflicts.shape[1] == 0:
             return colour
-        for label, _source, target in plan_moves(stack, conflicts, backend, buffer_cells):
-            colour[label - 1] = target
-        stack = _label_stack(ids, xp.asarray(colour), order_parameters, backend)
+        pairs = np.concatenate([pairs, conflicts - 1], axis=1)
     raise ColouringError(
         f"could not place {count} grains on {order_parameters} order parameters "
         f"{buffer_cells} cells apart"
@@ -140,53 +280,107 @@ def find_conflicts(stack: Any, backend: Backend, buffer_cells: int) -> np.ndarra
     return np.stack([keys // absent, keys % absent])
 
 
-def plan_moves(
-    stack: Any, conflicts: np.ndarray, backend: Backend, buffer_cells: int
-) -> list[tuple[int, int, int]]:
-    """Moves ``(label, from, to)`` that separate every conflicting pair; ``stack`` is updated.
+def periodic_window(
+    cells: Any, shape: tuple[int, ...], margin: int, backend: Backend
+) -> tuple | None:
+    """Index arrays (for ``ix_``) of a periodic box around the flat ``cells``, ``margin`` cells
+    wider on every side; None when the box would wrap onto itself (then use the whole grid)."""
+    coords = np.stack(np.unravel_index(backend.to_host(cells), shape))
+    extent = np.asarray(shape)[:, None]
+    anchor = coords[:, :1]
+    relative = (coords - anchor + extent // 2) % extent - extent // 2
+    low, high = relative.min(axis=1) - margin, relative.max(axis=1) + margin
+    if np.any(high - low + 1 >= np.asarray(shape)):
+        return None
+    return tuple(
+        backend.xp.asarray((anchor[axis, 0] + np.arange(low[axis], high[axis] + 1)) % shape[axis])
+        for axis in range(len(shape))
+    )
 
-    Of each pair the smaller grain moves, to an order parameter with no grain within the buffer
-    around it, preferably none within twice the buffer.
+
+def plan_moves(
+    labels: Any,
+    order: Any,
+    components: int,
+    conflicts: np.ndarray,
+    backend: Backend,
+    buffer_cells: int,
+    optional: np.ndarray | None = None,
+) -> list[tuple[int, int, int]]:
+    """Moves ``(label, from, to)`` that separate every conflicting pair.
+
+    ``labels`` are grid-shaped grain labels and ``order`` each cell's order parameter (updated
+    with the planned moves). Of each pair the smaller grain moves (the larger if the smaller
+    cannot), to an order parameter with no grain within the buffer around it, preferably none
+    within twice the buffer; failing that, free within a radius down to half the buffer.
+    ``optional`` pairs (foreseen conflicts) are separated where an order parameter is free within
+    the buffer and otherwise left for a later check.
 
     Raises
     ------
     ColouringError
-        When a grain has nowhere to go.
+        When neither grain of a required pair has somewhere to go.
     """
     xp, ndimage = backend.xp, backend.ndimage
-    components = stack.shape[0]
-    near_width, far_width = 2 * buffer_cells + 1, 4 * buffer_cells + 1
-    occupied = ndimage.maximum_filter(stack > 0, size=_box(stack, near_width), mode="wrap")
-    wide = ndimage.maximum_filter(stack > 0, size=_box(stack, far_width), mode="wrap")
-    sizes = backend.to_host(xp.bincount(stack.reshape(-1), minlength=int(stack.max()) + 1))
+    grid_shape = tuple(labels.shape)
+    flat_labels, flat_order = labels.reshape(-1), order.reshape(-1)
+    sizes = backend.to_host(xp.bincount(flat_labels))
+
+    def occupied(label: int, cells: Any, radius: int) -> np.ndarray:
+        """Cells of other grains on each order parameter within ``radius`` of a grain."""
+        window = periodic_window(cells, grid_shape, radius, backend)
+        if window is None:
+            box_labels, box_order = labels, order
+            near = ndimage.maximum_filter(labels == label, size=2 * radius + 1, mode="wrap")
+        else:
+            box = xp.ix_(*window)
+            box_labels, box_order = labels[box], order[box]
+            near = ndimage.maximum_filter(box_labels == label, size=2 * radius + 1, mode="constant")
+        others = near & (box_labels != label)
+        return backend.to_host(xp.bincount(box_order[others], minlength=components))
+
+    def destination(label: int, radius: int) -> tuple[int, int, Any] | None:
+        cells = xp.nonzero(flat_labels == label)[0]
+        source = int(flat_order[cells[0]])
+        near = occupied(label, cells, radius)
+        choices = [c for c in range(components) if c != source and near[c] == 0]
+        if len(choices) > 1:  # prefer an order parameter with no grain within twice the buffer
+            far = occupied(label, cells, 2 * buffer_cells)
+            choices = [c for c in choices if far[c] == 0] or choices
+        return (source, choices[0], cells) if choices else None
+
+    # Where no order parameter is free within the buffer, one free within a smaller radius
+    # still separates the pair for now (the next check continues); half the buffer is the least.
+    radii = range(buffer_cells, max(1, (buffer_cells + 1) // 2) - 1, -1)
+
     moves: list[tuple[int, int, int]] = []
     moved: set[int] = set()
-    for low, high in conflicts.T:
+    required = conflicts.shape[1]
+    if optional is not None:
+        conflicts = np.concatenate([conflicts, optional], axis=1)
+    for index, (low, high) in enumerate(conflicts.T):
         if low in moved or high in moved:
             continue
-        label = int(low if sizes[low] <= sizes[high] else high)
-        cells = stack == label
-        source = int(backend.to_host(xp.argmax(cells.reshape(components, -1).any(axis=1))))
-        grid_cells = cells[source]
-        near = backend.to_host(occupied[:, grid_cells].sum(axis=1))
-        far = backend.to_host(wide[:, grid_cells].sum(axis=1))
-        choices = [c for c in range(components) if c != source and far[c] == 0]
-        choices = choices or [c for c in range(components) if c != source and near[c] == 0]
-        if not choices:
+        smaller, larger = (
+            (int(low), int(high)) if sizes[low] <= sizes[high] else (int(high), int(low))
+        )
+        found = None
+        for radius in radii:
+            for label in (smaller, larger):
+                found = destination(label, radius)
+                if found is not None:
+                    break
+            if found is not None or index >= required:
+                break
+        if found is None:
+            if index >= required:  # a foreseen conflict: leave it for a later check
+                continue
             raise ColouringError(
-                f"grain {label} has no order parameter free within {buffer_cells} cells of it; "
-                f"use more order parameters (now {components})"
+                f"neither grain {smaller} nor {larger} has an order parameter free within "
+                f"{buffer_cells} cells of it; use more order parameters (now {components})"
             )
-        target = choices[0]
-        stack[source][grid_cells] = 0
-        stack[target][grid_cells] = label
-        grid_ndim = stack.ndim - 1
-        occupied[target] |= ndimage.maximum_filter(
-            grid_cells, size=(near_width,) * grid_ndim, mode="wrap"
-        )
-        wide[target] |= ndimage.maximum_filter(
-            grid_cells, size=(far_width,) * grid_ndim, mode="wrap"
-        )
+        source, target, cells = found
+        flat_order[cells] = target
         moves.append((label, source, target))
         moved.add(label)
     return moves

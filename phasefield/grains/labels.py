@@ -11,7 +11,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ..backend import Backend
 
-__all__ = ["grain_labels", "periodic_label"]
+__all__ = ["grain_labels", "owner_stack", "periodic_label"]
 
 
 def periodic_label(mask: Any, backend: Backend, grid_ndim: int) -> tuple[Any, int]:
@@ -58,16 +58,25 @@ def periodic_label(mask: Any, backend: Backend, grid_ndim: int) -> tuple[Any, in
 
 def grain_labels(eta: Any, backend: Backend, grid_ndim: int) -> tuple[Any, Any, int]:
     """Grains of an order-parameter stack ``(P, *grid)``: each cell belongs to the grain of its
-    largest order parameter.
+    largest order parameter, and a grain is a connected (periodic) region of one order parameter.
 
-    Returns ``(labels, owner, count)``: grid-shaped int32 grain labels ``1 .. count`` (every
-    cell belongs to a grain), the stack of per-order-parameter labels ``(P, *grid)`` (a grain's
-    cells on its own order parameter, 0 elsewhere), and ``count``.
+    Returns ``(labels, order, count)``: grid-shaped int32 grain labels ``1 .. count`` (every cell
+    belongs to a grain), the grid-shaped index of each cell's order parameter, and ``count``.
     """
+    order = backend.largest_component(eta)
+    found = backend.label_equal(order)
+    if found is not None:
+        labels, count = found
+        return labels, order, count
     xp = backend.xp
-    largest = xp.argmax(eta, axis=0)
     components = eta.shape[0]
-    index = xp.arange(components, dtype=largest.dtype).reshape((components,) + (1,) * grid_ndim)
-    owned = largest[None] == index
-    owner, count = periodic_label(owned, backend, grid_ndim)
-    return owner.max(axis=0), owner, count
+    index = xp.arange(components, dtype=order.dtype).reshape((components,) + (1,) * grid_ndim)
+    owner, count = periodic_label(order[None] == index, backend, grid_ndim)
+    return owner.max(axis=0), order, count
+
+
+def owner_stack(labels: Any, order: Any, components: int, backend: Backend) -> Any:
+    """``(P, *grid)`` per-order-parameter labels: a grain's label on its own order parameter."""
+    xp = backend.xp
+    index = xp.arange(components, dtype=order.dtype).reshape((components,) + (1,) * labels.ndim)
+    return xp.where(order[None] == index, labels[None], 0).astype(xp.int32)

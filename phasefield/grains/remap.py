@@ -1,64 +1,154 @@
 """Remapping: move a grain to another order parameter before it meets a namesake.
 
 The decision needs only the current fields (labels → same-order-parameter conflicts → moves), so a
-restart needs no memory of earlier remaps. A move swaps the values of two order parameters over
-the grain's whole share of its order parameter, diffuse tail included, so the free energy and
-the dynamics do not see it (the swapped values of the target order parameter are ~0 there).
+restart needs no memory of earlier remaps. A move carries the grain's whole part of its order
+parameter, diffuse tail included, to an order parameter with no grain within the buffer, so the
+free energy and the dynamics barely see it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..backend import Backend
-from .colouring import find_conflicts, plan_moves
-from .labels import grain_labels
+from .colouring import (
+    ColouringError,
+    across_small_grains,
+    colour_map,
+    find_conflicts,
+    periodic_window,
+    plan_moves,
+)
+from .labels import grain_labels, owner_stack
 
 __all__ = ["remap_order_parameters"]
 
-#: Order-parameter values below this are left where they are (the far tail of a grain).
-TAIL = 1e-6
 
-
-def _share(values: Any, labels: Any, label: int, backend: Backend, steps: int) -> Any:
-    """The cells of one order parameter that belong to grain ``label``: its territory, grown
-    (like a watershed, all grains of the order parameter at once) into the cells where the
-    order parameter is above :data:`TAIL`."""
+def _share(
+    values: Any, labels: Any, label: int, width_cells: float, fade: float, backend: Backend
+) -> Any:
+    """The part of one order parameter's ``values`` (a box, not periodic) that belongs to grain
+    ``label``: the Moelans tails decay as ``exp(-4 d / ℓ)`` with the distance ``d`` to a grain's
+    territory, so a cell's value is split between the grain and its nearest namesake in that
+    proportion, and faded out beyond ``fade`` cells from the grain."""
     xp, ndimage = backend.xp, backend.ndimage
-    size = (3,) * labels.ndim
-    tail = values > TAIL
-    for _ in range(steps):
-        grown = ndimage.maximum_filter(labels, size=size, mode="wrap")
-        spread = (labels == 0) & tail & (grown > 0)
-        if not bool(spread.any()):
-            break
-        labels = xp.where(spread, grown, labels)
-    return labels == label
+    to_grain = ndimage.distance_transform_edt(labels != label)
+    others = (labels > 0) & (labels != label)
+    exponent = -4.0 / width_cells
+    competition = xp.exp(xp.minimum(exponent * (fade - to_grain), 50.0))
+    if bool(others.any()):
+        to_others = ndimage.distance_transform_edt(~others)
+        competition += xp.exp(xp.minimum(exponent * (to_others - to_grain), 50.0))
+    return values / (1.0 + competition)
+
+
+def _move(
+    eta: Any,
+    labels: Any,
+    order: Any,
+    backend: Backend,
+    moves: list[tuple[int, int, int]],
+    buffer_cells: int,
+    width_cells: float,
+) -> set[int]:
+    """Move grains to other order parameters; returns the order parameters changed.
+
+    Each grain's part of its order parameter (:func:`_share`) is found from the fields as they
+    were before any move, in a box four buffers wider than the grain (the whole grid, padded
+    periodically, for a grain too large for a box); then every part is cleared from its source
+    and added to its target, whose grains are at least a buffer away. Both fields stay smooth:
+    the result is what they would be had the grains always lived on their targets.
+    """
+    xp = backend.xp
+    grid_shape = tuple(eta.shape[1:])
+    margin = 4 * buffer_cells
+    parts = []
+    for label, source, target in moves:
+        cells = xp.nonzero(labels.reshape(-1) == label)[0]
+        window = periodic_window(cells, grid_shape, margin, backend)
+        if window is None:  # the whole grid, padded so distances wrap
+            window = tuple(xp.asarray(np.arange(-margin, n + margin) % n) for n in grid_shape)
+        box = xp.ix_(*window)
+        namesakes = xp.where(order[box] == source, labels[box], 0)
+        moving = _share(
+            eta[source][box], namesakes, label, width_cells, 2.0 * buffer_cells, backend
+        )
+        parts.append((source, target, window, moving))
+    for source, target, window, moving in parts:
+        box = xp.ix_(*window)
+        if len(window[0]) > grid_shape[0]:  # padded: keep the middle, one copy per cell
+            middle = tuple(slice(margin, margin + n) for n in grid_shape)
+            moving = moving[middle]
+            box = xp.ix_(*(w[margin : margin + n] for w, n in zip(window, grid_shape, strict=True)))
+        eta[source][box] -= moving
+        eta[target][box] += moving
+    return {source for _, source, _ in moves} | {target for _, _, target in moves}
+
+
+def _recolour_all(
+    eta: Any, labels: Any, order: Any, backend: Backend, buffer_cells: int, width_cells: float
+) -> set[int]:
+    """Colour every grain afresh (DSatur over the proximity graph, keeping each grain's order
+    parameter where it can) and move the grains whose colour changed; returns the order
+    parameters changed."""
+    components = eta.shape[0]
+    count = int(labels.max())
+    current = np.zeros(count + 1, dtype=np.int64)
+    current[backend.to_host(labels).reshape(-1)] = backend.to_host(order).reshape(-1)
+    colour = colour_map(labels - 1, backend, components, buffer_cells, current[1:])
+    if np.any(colour < 0):
+        raise ColouringError(
+            f"{count} grains cannot be kept {buffer_cells} cells apart on {components} order "
+            "parameters"
+        )
+    changed = np.nonzero(colour != current[1:])[0]
+    moves = [(int(g) + 1, int(current[g + 1]), int(colour[g])) for g in changed]
+    return _move(eta, labels, order, backend, moves, buffer_cells, width_cells)
 
 
 def remap_order_parameters(
-    eta: Any, backend: Backend, buffer_cells: int
-) -> list[tuple[int, int, int]]:
-    """Separate every pair of grains on one order parameter closer than ``buffer_cells``.
+    eta: Any,
+    backend: Backend,
+    buffer_cells: int,
+    width_cells: float,
+    vanishing_cells: float = 0.0,
+) -> set[int]:
+    """Separate every pair of grains on one order parameter that is, or may soon be, too close.
 
-    ``eta`` is the ``(P, *grid)`` stack, changed in place. Returns the moves
-    ``(label, from, to)`` made (labels are those of this call's labelling).
+    ``eta`` is the ``(P, *grid)`` stack, changed in place; ``width_cells`` is the boundary width
+    in grid cells (it sets how tails are split). A pair conflicts when its grains are at most
+    ``buffer_cells`` apart, or when both touch a grain of fewer than ``vanishing_cells`` cells
+    (which may vanish before the next check and bring them into contact; such pairs are
+    separated where a free order parameter exists). Conflicts are resolved by moving single
+    grains where possible, otherwise by colouring every grain afresh. Returns the order
+    parameters that changed (empty when nothing moved).
 
     Raises
     ------
     ColouringError
-        When a grain has no free order parameter to go to.
+        When even a full recolouring cannot keep the grains apart.
     """
     grid_ndim = eta.ndim - 1
-    _, owner, _ = grain_labels(eta, backend, grid_ndim)
-    conflicts = find_conflicts(owner, backend, buffer_cells)
-    if conflicts.shape[1] == 0:
-        return []
-    before = owner.copy()
-    moves = plan_moves(owner, conflicts, backend, buffer_cells)
-    for label, source, target in moves:
-        region = _share(eta[source], before[source], label, backend, steps=2 * buffer_cells)
-        moving = eta[source][region]
-        eta[source][region] = eta[target][region]
-        eta[target][region] = moving
-    return moves
+    components = eta.shape[0]
+    labels, order, _ = grain_labels(eta, backend, grid_ndim)
+    close = backend.close_pairs(order, labels, buffer_cells)
+    if close is None:
+        close = find_conflicts(
+            owner_stack(labels, order, components, backend), backend, buffer_cells
+        )
+    foreseen = np.zeros((2, 0), dtype=np.int64)
+    if vanishing_cells > 0:
+        across = across_small_grains(labels, backend, vanishing_cells)
+        grain_order = np.zeros(int(labels.max()) + 1, dtype=np.int64)
+        grain_order[backend.to_host(labels).reshape(-1)] = backend.to_host(order).reshape(-1)
+        foreseen = across[:, grain_order[across[0]] == grain_order[across[1]]]
+    if close.shape[1] == 0 and foreseen.shape[1] == 0:
+        return set()
+    planned = order.copy()
+    try:
+        moves = plan_moves(labels, planned, components, close, backend, buffer_cells, foreseen)
+    except ColouringError:
+        return _recolour_all(eta, labels, order, backend, buffer_cells, width_cells)
+    return _move(eta, labels, order, backend, moves, buffer_cells, width_cells)

@@ -24,18 +24,36 @@ class RemapHandler(Handler):
     """Every ``every_steps`` steps, moves grains that came within ``buffer_cells`` of a grain on
     the same order parameter to a free one (see :mod:`phasefield.grains.remap`)."""
 
-    def __init__(self, field: str, every_steps: int, buffer_cells: int) -> None:
+    def __init__(
+        self,
+        field: str,
+        every_steps: int,
+        buffer_cells: int,
+        width_cells: float,
+        vanishing_cells: float = 0.0,
+    ) -> None:
         self.field = field
         self.every_steps = every_steps
         self.buffer_cells = buffer_cells
+        self.width_cells = width_cells
+        self.vanishing_cells = vanishing_cells
+
+    #: Steps at which a start also checks: sharp starting boundaries relax and the smallest grains
+    #: vanish within the first few steps.
+    EARLY = (1, 2, 4)
 
     def after_step(self, run: Run) -> None:
-        if run.state.step % self.every_steps:
+        step = run.state.step
+        if step % self.every_steps and step not in self.EARLY:
             return
         started = wallclock.perf_counter()
         try:
             moves = remap_order_parameters(
-                run.state.fields[self.field], run.backend, self.buffer_cells
+                run.state.fields[self.field],
+                run.backend,
+                self.buffer_cells,
+                self.width_cells,
+                self.vanishing_cells,
             )
         except ColouringError as err:
             raise RuntimeError(
@@ -43,8 +61,10 @@ class RemapHandler(Handler):
                 "model.order_parameters or lower model.remap.buffer"
             ) from None
         if moves:
-            run.stepper.resynchronise(run.state, self.field)
-        run.info["grain_moves"] = run.info.get("grain_moves", 0) + len(moves)
+            run.stepper.resynchronise(run.state, self.field, sorted(moves))
+        run.info["remapped_order_parameters"] = run.info.get("remapped_order_parameters", 0) + len(
+            moves
+        )
         run.info["remap_seconds"] = run.info.get("remap_seconds", 0.0) + (
             wallclock.perf_counter() - started
         )

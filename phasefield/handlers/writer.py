@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time as wallclock
 from collections.abc import Sequence
 from typing import Any
 
@@ -53,7 +54,13 @@ class StoreHandler(Handler):
     def finish(self, run: Run, outcome: str) -> None:
         if outcome == "complete" and self._last_saved_step != run.state.step:
             self._save(run)
-        set_status(run.store, outcome)
+        timings = {
+            key: round(float(value), 3)
+            for key, value in run.info.items()
+            if key.endswith("_seconds")
+        }
+        timings["wall_seconds"] = round(wallclock.monotonic() - run.started, 3)
+        set_status(run.store, outcome, timings=timings)
 
     def _save(self, run: Run) -> None:
         state, space = run.state, run.space
