@@ -1,4 +1,4 @@
-"""The ``phasefield`` command: run, validate, summary, schema.
+"""The ``phasefield`` command: run, validate, summary, grains, schema.
 
 Exit codes: 0 done; 2 bad input (one line per problem on stderr, naming the key or file, no
 traceback, nothing written); 1 a run that failed while running (its store still opens);
@@ -55,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
     summary = commands.add_parser("summary", help="the scalar series of a run")
     summary.add_argument("store", type=Path)
     summary.add_argument("--json", action="store_true", help="machine-readable output")
+
+    grains = commands.add_parser(
+        "grains", help="grain statistics per save (count, sizes, neighbours)"
+    )
+    grains.add_argument("store", type=Path)
+    grains.add_argument("--json", action="store_true", help="machine-readable output")
 
     commands.add_parser("schema", help="the config's JSON Schema, for editors")
     return parser
@@ -131,6 +137,66 @@ def print_summary(path: Path, as_json: bool = False, out: Any = None) -> None:
         print("  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)), file=out)
 
 
+def grain_rows(dataset: Any) -> tuple[list[str], list[list[Any]]]:
+    """Per-save grain statistics of a store: count, mean size, mean neighbour count and the
+    spread of the size distribution (standard deviation of d / <d>)."""
+    from .store import TIME, StoreError
+
+    if "grain_count" not in dataset:
+        raise StoreError("the store has no grain statistics (not a grain model run)")
+    columns = [TIME, "step", "grain_count", "mean_grain_size", "mean_neighbours", "size_spread"]
+    sizes = dataset["grain_size_distribution"].values
+    centres = dataset["size_bin"].values
+    neighbours = dataset["neighbour_distribution"].values
+    counts = dataset["neighbours"].values
+    rows = []
+    for i in range(dataset.sizes[TIME]):
+        total = max(int(sizes[i].sum()), 1)
+        mean = float((sizes[i] * centres).sum() / total)
+        spread = math.sqrt(max(float((sizes[i] * (centres - mean) ** 2).sum() / total), 0.0))
+        rows.append(
+            [
+                float(dataset[TIME].values[i]),
+                int(dataset["step"].values[i]),
+                int(dataset["grain_count"].values[i]),
+                float(dataset["mean_grain_size"].values[i]),
+                float((neighbours[i] * counts).sum() / max(int(neighbours[i].sum()), 1)),
+                spread,
+            ]
+        )
+    return columns, rows
+
+
+def print_grains(path: Path, as_json: bool = False) -> None:
+    from .store import open_run
+
+    dataset = open_run(path)
+    columns, rows = grain_rows(dataset)
+    if as_json:
+        json.dump(
+            {
+                "store": str(path),
+                "series": {c: [r[i] for r in rows] for i, c in enumerate(columns)},
+                "size_bin": dataset["size_bin"].values.tolist(),
+                "grain_size_distribution": dataset["grain_size_distribution"].values.tolist(),
+                "neighbours": dataset["neighbours"].values.tolist(),
+                "neighbour_distribution": dataset["neighbour_distribution"].values.tolist(),
+            },
+            sys.stdout,
+            indent=1,
+        )
+        sys.stdout.write("\n")
+        return
+    unit = dataset["mean_grain_size"].attrs.get("units")
+    header = [c if c != "mean_grain_size" or not unit else f"{c} [{unit}]" for c in columns]
+    cells = [[_format_value(v) for v in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(header)]
+    print(f"{path}: {len(rows)} saves", file=sys.stdout)
+    print("  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True)))
+    for row in cells:
+        print("  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)))
+
+
 def _validate(path: Path) -> int:
     from .config import load_config, to_yaml
 
@@ -143,6 +209,16 @@ def _validate(path: Path) -> int:
         f"# ok: {config.model.kind} on {'x'.join(map(str, grid.shape))} = {cells} cells, "
         f"about {config.total_steps} steps, saves {cadence} to {config.store_path}"
     )
+    if config.model.kind == "grain_growth":
+        model = config.model
+        tau = model.relaxation_time
+        print(
+            f"# boundary relaxation time {tau:.4g}: dt = {config.time.dt / tau:.3g} of it; "
+            f"remap check every {model.remap_steps(config.time.dt)} steps, buffer "
+            f"{model.buffer_cells(config.grid.spacings)} cells"
+        )
+    for warning in config.warnings():
+        print(f"warning: {warning}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -180,6 +256,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args.config)
         if args.command == "summary":
             print_summary(args.store, as_json=args.json)
+            return EXIT_OK
+        if args.command == "grains":
+            print_grains(args.store, as_json=args.json)
             return EXIT_OK
         if args.command == "schema":
             from .config import config_schema

@@ -70,13 +70,14 @@ class GrainGrowthConfig(Strict):
         return max(1, round(self.remap.every * self.relaxation_time / dt))
 
     def vanishing_cells(self, spacing: tuple[float, ...], interval: float) -> float:
-        """Cells of a grain that may vanish within two remap intervals: 2-D, a four-sided grain
-        loses area at (2π/3) μσ (von Neumann–Mullins); 3-D, a sphere's R² falls at 4 μσ."""
+        """Cells of a grain that may vanish before the next remap check: in 2-D one that a
+        four-sided grain loses in two intervals ((2π/3) μσ per unit time, von Neumann–Mullins);
+        in 3-D a sphere whose R² (falling at 4 μσ) is gone in one interval."""
         rate = self.gb_mobility * self.gb_energy
         if len(spacing) == 2:
             measure = 2 * (2 * math.pi / 3) * rate * interval
         elif len(spacing) == 3:
-            measure = 4 / 3 * math.pi * (2 * 4 * rate * interval) ** 1.5
+            measure = 4 / 3 * math.pi * (4 * rate * interval) ** 1.5
         else:
             measure = 0.0
         return measure / math.prod(spacing)

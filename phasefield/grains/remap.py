@@ -8,6 +8,7 @@ free energy and the dynamics barely see it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,7 @@ from .colouring import (
 )
 from .labels import grain_labels, owner_stack
 
-__all__ = ["remap_order_parameters"]
+__all__ = ["Remap", "remap_order_parameters"]
 
 
 def _share(
@@ -56,14 +57,14 @@ def _move(
     """Move grains to other order parameters; returns the order parameters changed.
 
     Each grain's part of its order parameter (:func:`_share`) is found from the fields as they
-    were before any move, in a box four buffers wider than the grain (the whole grid, padded
+    were before any move, in a box three buffers wider than the grain (the whole grid, padded
     periodically, for a grain too large for a box); then every part is cleared from its source
     and added to its target, whose grains are at least a buffer away. Both fields stay smooth:
     the result is what they would be had the grains always lived on their targets.
     """
     xp = backend.xp
     grid_shape = tuple(eta.shape[1:])
-    margin = 4 * buffer_cells
+    margin = 3 * buffer_cells
     parts = []
     for label, source, target in moves:
         cells = xp.nonzero(labels.reshape(-1) == label)[0]
@@ -87,9 +88,18 @@ def _move(
     return {source for _, source, _ in moves} | {target for _, _, target in moves}
 
 
+@dataclass(frozen=True)
+class Remap:
+    """What one remap did: the order parameters it changed and how many grains it moved."""
+
+    changed: frozenset[int] = frozenset()
+    moved: int = 0
+    recoloured: bool = False
+
+
 def _recolour_all(
     eta: Any, labels: Any, order: Any, backend: Backend, buffer_cells: int, width_cells: float
-) -> set[int]:
+) -> Remap:
     """Colour every grain afresh (DSatur over the proximity graph, keeping each grain's order
     parameter where it can) and move the grains whose colour changed; returns the order
     parameters changed."""
@@ -105,7 +115,8 @@ def _recolour_all(
         )
     changed = np.nonzero(colour != current[1:])[0]
     moves = [(int(g) + 1, int(current[g + 1]), int(colour[g])) for g in changed]
-    return _move(eta, labels, order, backend, moves, buffer_cells, width_cells)
+    touched = _move(eta, labels, order, backend, moves, buffer_cells, width_cells)
+    return Remap(frozenset(touched), len(moves), recoloured=True)
 
 
 def remap_order_parameters(
@@ -114,7 +125,7 @@ def remap_order_parameters(
     buffer_cells: int,
     width_cells: float,
     vanishing_cells: float = 0.0,
-) -> set[int]:
+) -> Remap:
     """Separate every pair of grains on one order parameter that is, or may soon be, too close.
 
     ``eta`` is the ``(P, *grid)`` stack, changed in place; ``width_cells`` is the boundary width
@@ -122,8 +133,7 @@ def remap_order_parameters(
     ``buffer_cells`` apart, or when both touch a grain of fewer than ``vanishing_cells`` cells
     (which may vanish before the next check and bring them into contact; such pairs are
     separated where a free order parameter exists). Conflicts are resolved by moving single
-    grains where possible, otherwise by colouring every grain afresh. Returns the order
-    parameters that changed (empty when nothing moved).
+    grains where possible, otherwise by colouring every grain afresh. Returns what was done.
 
     Raises
     ------
@@ -145,10 +155,11 @@ def remap_order_parameters(
         grain_order[backend.to_host(labels).reshape(-1)] = backend.to_host(order).reshape(-1)
         foreseen = across[:, grain_order[across[0]] == grain_order[across[1]]]
     if close.shape[1] == 0 and foreseen.shape[1] == 0:
-        return set()
+        return Remap()
     planned = order.copy()
     try:
         moves = plan_moves(labels, planned, components, close, backend, buffer_cells, foreseen)
     except ColouringError:
         return _recolour_all(eta, labels, order, backend, buffer_cells, width_cells)
-    return _move(eta, labels, order, backend, moves, buffer_cells, width_cells)
+    touched = _move(eta, labels, order, backend, moves, buffer_cells, width_cells)
+    return Remap(frozenset(touched), len(moves))

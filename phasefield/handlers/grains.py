@@ -48,7 +48,7 @@ class RemapHandler(Handler):
             return
         started = wallclock.perf_counter()
         try:
-            moves = remap_order_parameters(
+            remap = remap_order_parameters(
                 run.state.fields[self.field],
                 run.backend,
                 self.buffer_cells,
@@ -60,14 +60,13 @@ class RemapHandler(Handler):
                 f"remapping at t = {run.state.time:.6g} failed: {err}. Increase "
                 "model.order_parameters or lower model.remap.buffer"
             ) from None
-        if moves:
-            run.stepper.resynchronise(run.state, self.field, sorted(moves))
-        run.info["remapped_order_parameters"] = run.info.get("remapped_order_parameters", 0) + len(
-            moves
-        )
-        run.info["remap_seconds"] = run.info.get("remap_seconds", 0.0) + (
-            wallclock.perf_counter() - started
-        )
+        if remap.changed:
+            run.stepper.resynchronise(run.state, self.field, sorted(remap.changed))
+        info = run.info
+        info["remap_checks"] = info.get("remap_checks", 0) + 1
+        info["grains_moved"] = info.get("grains_moved", 0) + remap.moved
+        info["full_recolourings"] = info.get("full_recolourings", 0) + int(remap.recoloured)
+        info["remap_seconds"] = info.get("remap_seconds", 0.0) + wallclock.perf_counter() - started
 
 
 class GrainAnalysis:

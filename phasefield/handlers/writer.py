@@ -60,7 +60,12 @@ class StoreHandler(Handler):
             if key.endswith("_seconds")
         }
         timings["wall_seconds"] = round(wallclock.monotonic() - run.started, 3)
-        set_status(run.store, outcome, timings=timings)
+        counts = {
+            key: int(run.info[key])
+            for key in ("remap_checks", "grains_moved", "full_recolourings")
+            if key in run.info
+        }
+        set_status(run.store, outcome, timings=timings, **({"remap": counts} if counts else {}))
 
     def _save(self, run: Run) -> None:
         state, space = run.state, run.space
