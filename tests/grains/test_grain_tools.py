@@ -116,3 +116,50 @@ def test_statistics_of_a_known_tessellation(cpu):
     assert neighbours == {1: 3, 2: 1, 3: 2, 4: 2}
     assert stats.size_distribution().sum() == 4
     assert stats.neighbour_distribution()[[1, 2, 3]].tolist() == [1, 2, 1]
+
+
+def _grown_microstructure(count=60, shape=(128, 128), components=6, steps=30):
+    from phasefield.models import GrainGrowth
+    from phasefield.spectral import SpectralSpace
+    from phasefield.timesteppers import make_stepper
+
+    backend = Backend("numpy")
+    grid = Grid(shape)
+    ids = voronoi_ids(grid, count, np.random.default_rng(8))
+    colour = colour_grains(ids, backend, components, 5)
+    eta = np.stack([(colour[ids] == c).astype(float) for c in range(components)])
+    space = SpectralSpace(grid, backend, np.float64)
+    stepper = make_stepper("imex_euler", GrainGrowth(components, 1.0, 3.0, 1.0, stabilization=2.0), space)
+    state = stepper.initialise({"eta": eta})
+    for _ in range(steps):
+        stepper.step(state, 0.5)
+    return state.fields["eta"].copy()
+
+
+def test_labelling_is_the_same_on_both_kernel_paths():
+    from phasefield.grains.labels import grain_labels
+
+    eta = _grown_microstructure()
+    results = [grain_labels(eta, Backend("numpy", kernels=k), 2) for k in ("numba", "array")]
+    (first, order_a, count_a), (second, order_b, count_b) = results
+    assert count_a == count_b
+    np.testing.assert_array_equal(order_a, order_b)
+    pairs = np.unique(np.stack([first.ravel(), second.ravel()]), axis=1)
+    assert pairs.shape[1] == count_a  # the same partition
+
+
+def test_remapping_separates_namesakes_on_both_kernel_paths():
+    """After a remap with a larger buffer than the colouring's, no two grains of one order
+    parameter are within it, whichever kernels ran."""
+    from phasefield.grains import remap_order_parameters
+    from phasefield.grains.labels import grain_labels, owner_stack
+
+    eta = _grown_microstructure()
+    for kernels in ("numba", "array"):
+        backend = Backend("numpy", kernels=kernels)
+        moved = eta.copy()
+        remap = remap_order_parameters(moved, backend, 8, 3.0)
+        assert remap.moved > 0
+        labels, order, _ = grain_labels(moved, backend, 2)
+        assert find_conflicts(owner_stack(labels, order, moved.shape[0], backend), backend, 7).shape[1] == 0
+        np.testing.assert_allclose(moved.sum(axis=0), eta.sum(axis=0), atol=1e-12)
