@@ -41,3 +41,30 @@ def write_config(folder: Path, data: dict[str, Any], name: str = "run.yaml") -> 
     path = folder / name
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
+
+
+def interrupt_then_resume(data: dict[str, Any], folder: Path, monkeypatch: Any, step: int) -> tuple:
+    """Run ``data`` once through, and once interrupted (Ctrl-C) after ``step`` then resumed.
+
+    Returns the uninterrupted store, the interrupted one as it was left, and the resumed one.
+    """
+    import pytest
+
+    import phasefield as pf
+    from phasefield.handlers import checkpointer
+
+    reference = pf.run(data, out=folder / "reference.zarr")
+    original = checkpointer.Checkpointer.after_step
+
+    def interrupt(self: Any, run: Any) -> None:
+        original(self, run)
+        if run.state.step == step:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(checkpointer.Checkpointer, "after_step", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        pf.run(data, out=folder / "resumed.zarr")
+    monkeypatch.setattr(checkpointer.Checkpointer, "after_step", original)
+    partial = pf.open_run(folder / "resumed.zarr")
+    partial.load()
+    return reference, partial, pf.run(data, out=folder / "resumed.zarr", resume=True)

@@ -15,7 +15,7 @@ from phasefield.models import GrainGrowth
 from phasefield.spectral import SpectralSpace
 from phasefield.timesteppers import make_stepper
 
-from .helpers import write_config
+from .helpers import interrupt_then_resume, write_config
 from .test_runner import assert_identical_stores
 
 
@@ -140,23 +140,10 @@ def test_ids_from_a_file_become_the_grains(tmp_path):
 
 
 def test_grain_run_resumes_bit_identically(tmp_path, monkeypatch):
-    from phasefield.handlers import checkpointer
-
+    """The tracker's state (ids, next free id) and the remap cadence survive a resume."""
     data = grain_config()
     data["checkpoint"] = {"every_steps": 7}
-    reference = pf.run(data, out=tmp_path / "reference.zarr")
-    original = checkpointer.Checkpointer.after_step
-
-    def interrupt(self, run):
-        original(self, run)
-        if run.state.step == 23:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(checkpointer.Checkpointer, "after_step", interrupt)
-    with pytest.raises(KeyboardInterrupt):
-        pf.run(data, out=tmp_path / "resumed.zarr")
-    monkeypatch.setattr(checkpointer.Checkpointer, "after_step", original)
-    resumed = pf.run(data, out=tmp_path / "resumed.zarr", resume=True)
+    reference, _, resumed = interrupt_then_resume(data, tmp_path, monkeypatch, 23)
     assert_identical_stores(reference, resumed)
 
 

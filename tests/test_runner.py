@@ -7,9 +7,8 @@ import pytest
 import xarray as xr
 
 import phasefield as pf
-from phasefield.handlers import checkpointer
 
-from .helpers import config
+from .helpers import config, interrupt_then_resume
 
 
 def assert_identical_stores(first: xr.Dataset, second: xr.Dataset) -> None:
@@ -93,23 +92,9 @@ def test_resume_after_an_interrupt_is_bit_identical(tmp_path, monkeypatch):
     data = config(
         time={"dt": 0.5, "end": 30.0}, output={"every": 2.5}, checkpoint={"every_steps": 7}
     )
-    reference = pf.run(data, out=tmp_path / "reference.zarr")
-
-    original = checkpointer.Checkpointer.after_step
-
-    def interrupt_at_step_33(self, run):
-        original(self, run)
-        if run.state.step == 33:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(checkpointer.Checkpointer, "after_step", interrupt_at_step_33)
-    with pytest.raises(KeyboardInterrupt):
-        pf.run(data, out=tmp_path / "resumed.zarr")
-    monkeypatch.setattr(checkpointer.Checkpointer, "after_step", original)
-    partial = pf.open_run(tmp_path / "resumed.zarr")
+    reference, partial, resumed = interrupt_then_resume(data, tmp_path, monkeypatch, 33)
     assert partial.attrs["status"] == "interrupted"
     assert 0 < partial.sizes["t"] < reference.sizes["t"]
-    resumed = pf.run(data, out=tmp_path / "resumed.zarr", resume=True)
     assert_identical_stores(reference, resumed)
     assert resumed.attrs["status"] == "complete"
     # resuming a finished run changes nothing

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..backend import Backend
 from ..grid import Grid
+from .colouring import neighbour_pairs
 
 __all__ = [
     "NEIGHBOUR_COUNTS",
@@ -89,15 +90,7 @@ def grain_statistics(ids: Any, grid: Grid, backend: Backend) -> GrainStatistics:
         c = backend.to_host(xp.bincount(flat, weights=cosine, minlength=size))[present]
         s = backend.to_host(xp.bincount(flat, weights=sine, minlength=size))[present]
         centroids[:, axis] = (np.arctan2(s, c) % (2 * np.pi)) * length / (2 * np.pi)
-    keys = []
-    for axis in range(grid.ndim):
-        shifted = xp.roll(ids, 1, axis=axis)
-        different = ids != shifted
-        low = xp.minimum(ids[different], shifted[different]).astype(xp.int64)
-        high = xp.maximum(ids[different], shifted[different]).astype(xp.int64)
-        keys.append(xp.unique(low * size + high))
-    unique = backend.to_host(xp.unique(xp.concatenate(keys))) if keys else np.zeros(0, np.int64)
-    pairs = np.stack([unique // size, unique % size])
+    pairs = neighbour_pairs(ids, backend)
     degree = np.bincount(pairs.ravel(), minlength=size)[present]
     return GrainStatistics(
         ids=present,

@@ -129,7 +129,9 @@ def _grown_microstructure(count=60, shape=(128, 128), components=6, steps=30):
     colour = colour_grains(ids, backend, components, 5)
     eta = np.stack([(colour[ids] == c).astype(float) for c in range(components)])
     space = SpectralSpace(grid, backend, np.float64)
-    stepper = make_stepper("imex_euler", GrainGrowth(components, 1.0, 3.0, 1.0, stabilization=2.0), space)
+    stepper = make_stepper(
+        "imex_euler", GrainGrowth(components, 1.0, 3.0, 1.0, stabilization=2.0), space
+    )
     state = stepper.initialise({"eta": eta})
     for _ in range(steps):
         stepper.step(state, 0.5)
@@ -161,5 +163,8 @@ def test_remapping_separates_namesakes_on_both_kernel_paths():
         remap = remap_order_parameters(moved, backend, 8, 3.0)
         assert remap.moved > 0
         labels, order, _ = grain_labels(moved, backend, 2)
-        assert find_conflicts(owner_stack(labels, order, moved.shape[0], backend), backend, 7).shape[1] == 0
+        assert (
+            find_conflicts(owner_stack(labels, order, moved.shape[0], backend), backend, 7).shape[1]
+            == 0
+        )
         np.testing.assert_allclose(moved.sum(axis=0), eta.sum(axis=0), atol=1e-12)
