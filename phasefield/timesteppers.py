@@ -102,7 +102,7 @@ class ImexEuler(Stepper):
         self._components = {name: model.components(name) for name in names}
         self.fields = {name: space.empty_real(self._components[name]) for name in names}
         self.spectral = {name: space.empty_spectral(self._components[name]) for name in names}
-        self._per_component = not self._fourier and space.components_aligned()
+        self._per_component = not self._fourier and space.per_component()
         if self._fourier:
             self.work = {name: space.empty_spectral(self._components[name]) for name in names}
         else:
@@ -183,7 +183,7 @@ class ImexEuler(Stepper):
         space = self.space
         stacked = self._components[name] > 1
         single = space.transforms(1)
-        if not stacked or components is None or not space.components_aligned():
+        if not stacked or components is None or not space.per_component():
             space.transform(state.fields[name], state.spectral[name])
             self._rebuild(name)
             return
