@@ -24,7 +24,6 @@ from .grid import Grid
 
 __all__ = [
     "CHECKPOINT_GROUP",
-    "SCALARS",
     "TIME",
     "Save",
     "StoreError",
@@ -40,17 +39,6 @@ TIME = "t"
 STEP = "step"
 #: The subgroup holding the checkpoint file (a group, so readers of the store skip it).
 CHECKPOINT_GROUP = "_checkpoint"
-#: Scalar series a model may report, with their meaning (for docs and `summary`).
-SCALARS = {
-    "free_energy": "total free energy F",
-    "c_mean": "mean concentration",
-    "grain_count": "number of grains",
-    "mean_grain_size": "mean equivalent-circle/sphere diameter",
-    "precipitate_fraction": "volume fraction of precipitate",
-    "c_matrix": "mean concentration in the matrix",
-    "temperature": "temperature",
-    STEP: "steps taken",
-}
 #: Largest chunk of a field, in bytes; a save of a bigger field is split along the first axis.
 MAX_CHUNK_BYTES = 64 * 2**20
 
@@ -258,11 +246,6 @@ def open_run(path: str | Path) -> xr.Dataset:
     merged = xr.merge(parts, combine_attrs="override")
     times = np.asarray(arrays[TIME][:saves])
     return merged.assign_coords({TIME: times}).assign_attrs(dict(group.attrs))
-
-
-def saves_in(path: Path) -> int:
-    """Number of complete saves in a store."""
-    return int(_open_group(path)[TIME].shape[0])  # type: ignore[union-attr]
 
 
 def trim_store(path: Path, saves: int) -> None:
