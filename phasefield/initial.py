@@ -70,7 +70,6 @@ def order_parameters_from_ids(
     order_parameters: int,
     buffer_cells: int,
     backend: Backend,
-    vanishing_cells: float = 0.0,
 ) -> Any:
     """A ``(P, *grid)`` stack on the device: 1 inside each grain on its order parameter.
 
@@ -84,7 +83,7 @@ def order_parameters_from_ids(
     xp = backend.xp
     device_ids = xp.asarray(ids)
     try:
-        colour = colour_grains(device_ids, backend, order_parameters, buffer_cells, vanishing_cells)
+        colour = colour_grains(device_ids, backend, order_parameters, buffer_cells)
     except ColouringError as err:
         raise ConfigError(
             [

@@ -277,15 +277,6 @@ def _stack_fields(
     scalars: Sequence[str],
 ) -> dict[str, str]:
     names = list(sums)
-    # per-point, single-pass form (reductions): sums over components at each point
-    indent = " " * 8
-    point_sums = [f"{indent}{name} = 0.0" for name in names]
-    if sums:
-        point_sums.append(f"{indent}for c in range(components):")
-        point_sums += [f"{indent}    {name} = {name}_[c, i]" for name in stacks]
-        point_sums += [
-            f"{indent}    {name} += {_body(term, arrays)}" for name, term in sums.items()
-        ]
     # blocked form (elementwise): totals of one block, component by component
     passes = []
     for k in range(len(names)):
@@ -328,7 +319,6 @@ def _stack_fields(
             f"    {name}_ = {name}_stack.reshape(components, size)" for name in stacks
         ),
         "ravels": _ravels(arrays),
-        "sums": "\n".join(point_sums) or f"{indent}pass",
         "sum_passes": "\n".join(passes) or "        pass",
         "stack_loads": "\n".join(f"                {name} = {name}_[c, i]" for name in stacks),
         "total_loads": "\n".join(

@@ -180,32 +180,17 @@ def _dsatur(
     return colour
 
 
-def _colouring_graph(
-    ids: Any, backend: Backend, buffer_cells: int, vanishing_cells: float
-) -> np.ndarray:
-    """Edges between grain ids that must not share an order parameter."""
-    pairs = proximity_pairs(ids, backend, buffer_cells)
-    if vanishing_cells > 0:
-        across = across_small_grains(ids + 1, backend, vanishing_cells) - 1
-        pairs = np.concatenate([pairs, across], axis=1)
-    return pairs
-
-
 def colour_map(
     ids: Any,
     backend: Backend,
     colours: int,
     buffer_cells: int,
     preferred: np.ndarray | None = None,
-    vanishing_cells: float = 0.0,
 ) -> np.ndarray:
     """DSatur colours of a grid of grain ids ``0 .. n-1`` over their proximity graph (pairs
-    within the buffer, and pairs across grains small enough to vanish soon); host array indexed
-    by id, -1 for grains left without a colour."""
+    within the buffer); host array indexed by id, -1 for grains left without a colour."""
     count = int(backend.xp.max(ids)) + 1
-    return _dsatur(
-        count, _colouring_graph(ids, backend, buffer_cells, vanishing_cells), colours, preferred
-    )
+    return _dsatur(count, proximity_pairs(ids, backend, buffer_cells), colours, preferred)
 
 
 def colour_grains(
@@ -213,11 +198,9 @@ def colour_grains(
     backend: Backend,
     order_parameters: int,
     buffer_cells: int,
-    vanishing_cells: float = 0.0,
 ) -> np.ndarray:
     """The order parameter of every grain id (host array indexed by id), keeping grains of one
-    order parameter ``buffer_cells`` apart, and apart across grains of fewer than
-    ``vanishing_cells`` cells.
+    order parameter ``buffer_cells`` apart.
 
     Raises
     ------
@@ -226,7 +209,7 @@ def colour_grains(
         the message says how many order parameters the greedy colouring needed.
     """
     count = int(backend.xp.max(ids)) + 1
-    pairs = _colouring_graph(ids, backend, buffer_cells, vanishing_cells)
+    pairs = proximity_pairs(ids, backend, buffer_cells)
     xp = backend.xp
     # The graph may miss pairs off the axes and diagonals (3-D): the run-time detector finds
     # them, they join the graph, and the colouring is redone.
