@@ -464,6 +464,26 @@ class Backend:
             values[name] = self.xp.sum(term.evaluate(self.xp, values), axis=0)[None]
         return values
 
+    def stack_sums(self, stack: Any, squares: Any, quartics: Any) -> None:
+        """``squares <- Σ u²`` and ``quartics <- Σ u⁴`` over the components of a stack."""
+        if self.kernels == "numba":
+            from .kernels import stack_sums
+
+            stack_sums(stack, squares, quartics)
+            return
+        xp = self.xp
+        square = stack * stack
+        squares[...] = xp.sum(square, axis=0)
+        quartics[...] = xp.sum(square * square, axis=0)
+
+    def maximum(self, values: Any) -> float:
+        """The largest value of an array, on the host."""
+        if self.kernels == "numba":
+            from .kernels import maximum
+
+            return maximum(values)
+        return float(self.xp.max(values))
+
     def spectral_power(self, spectral: Any, k2: Any, weights: Any) -> float:
         """``Σ w k² |û|²`` over a (stack of) half spectra (``weights`` along the last axis)."""
         if self.kernels == "numba":

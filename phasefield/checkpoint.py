@@ -1,4 +1,5 @@
-"""Checkpoints: the state's spectra, clock, RNG and FFT wisdom, in one atomically replaced file.
+"""Checkpoints: the state's spectra (and the fields kept in real space only), clock, RNG and FFT
+wisdom, in one atomically replaced file.
 
 The file lives inside the store (``<store>/_checkpoint/state.npz``). It is written to a
 temporary name, flushed to disk and renamed over the previous one, so a run killed at any
@@ -30,6 +31,7 @@ class Checkpoint:
     """What a resumed run starts from."""
 
     spectral: dict[str, np.ndarray]
+    real: dict[str, np.ndarray]
     time: float
     step: int
     rng_state: dict
@@ -67,6 +69,9 @@ def write_checkpoint(
     arrays: dict[str, Any] = {
         f"spectral.{name}": backend.to_host(values) for name, values in state.spectral.items()
     }
+    for name, values in state.fields.items():  # fields with no spectrum are stored as they are
+        if name not in state.spectral:
+            arrays[f"real.{name}"] = backend.to_host(values)
     arrays.update(
         time=np.float64(state.time),
         step=np.int64(state.step),
@@ -99,8 +104,14 @@ def read_checkpoint(store: Path) -> Checkpoint | None:
             for key in stored.files
             if key.startswith("spectral.")
         }
+        real = {
+            key.removeprefix("real."): stored[key]
+            for key in stored.files
+            if key.startswith("real.")
+        }
         return Checkpoint(
             spectral=spectral,
+            real=real,
             time=float(stored["time"]),
             step=int(stored["step"]),
             rng_state=json.loads(str(stored["rng"])),

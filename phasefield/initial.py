@@ -96,11 +96,35 @@ def order_parameters_from_ids(
     return (owner[None] == index).astype(xp.float64)
 
 
+def _al_mg_defaults(config: RunConfig, grid: Grid) -> dict[str, np.ndarray]:
+    """The fields of ``al_mg`` that have defaults: no β, the alloy's Mg everywhere, no
+    Schwarz structure."""
+    model = config.model
+    assert model.kind == "al_mg"
+    return {
+        "phi": np.zeros(grid.shape),
+        "c": np.full(grid.shape, model.mole_fraction()),
+        "f_schwarz": np.zeros(grid.shape),
+    }
+
+
+def _check_range(name: str, values: Any, low: float, high: float, backend: Backend) -> None:
+    xp = backend.xp
+    lowest, highest = float(xp.min(values)), float(xp.max(values))
+    if lowest < low or highest > high:
+        raise ConfigError(
+            [
+                f"initial.{name}: values must lie in [{low:g}, {high:g}]; they span "
+                f"[{lowest:.6g}, {highest:.6g}]"
+            ]
+        )
+
+
 def initial_fields(config: RunConfig, grid: Grid, backend: Backend) -> dict[str, Any]:
     """Every stepped field at ``t = 0``: host float64 arrays, or device arrays for grains."""
     fields: dict[str, Any] = {}
     model = config.model
-    if model.kind == "grain_growth":
+    if model.kind in ("grain_growth", "al_mg"):
         if "grains" in config.initial:
             ids = grain_ids(config.initial["grains"], config, grid)
             fields["eta"] = order_parameters_from_ids(
@@ -111,6 +135,16 @@ def initial_fields(config: RunConfig, grid: Grid, backend: Backend) -> dict[str,
             )
         else:
             fields["eta"] = _field("eta", config.initial["eta"], config, grid)
+        if model.kind == "al_mg":
+            defaults = _al_mg_defaults(config, grid)
+            for name, value in defaults.items():
+                condition = config.initial.get(name)
+                fields[name] = value if condition is None else _field(name, condition, config, grid)
+                _check_range(name, fields[name], 0.0, 1.0, backend)
+            if "phi" in config.initial:  # grains give way where β is given
+                xp = backend.xp
+                phi = xp.asarray(fields["phi"])
+                fields["eta"] = xp.asarray(fields["eta"]) * (1.0 - phi)[None]
     else:
         for name in config.fields:
             fields[name] = _field(name, config.initial[name], config, grid)

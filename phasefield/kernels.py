@@ -45,6 +45,7 @@ __all__ = [
     "largest_component",
     "near_pairs",
     "spectral_power",
+    "stack_sums",
 ]
 
 # Python-level names for whitelisted functions inside a Numba loop (scalars, not arrays).
@@ -660,3 +661,47 @@ def face_pairs(labels: np.ndarray, wanted: np.ndarray | None = None) -> np.ndarr
         wanted = np.ones(base, dtype=np.bool_)
     keys = _face_keys(np.ascontiguousarray(labels).reshape(shape3), base, wanted)
     return np.stack([keys // base, keys % base])
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def _stack_sums(stack: np.ndarray, squares: np.ndarray, quartics: np.ndarray) -> None:
+    components = stack.shape[0]
+    size = stack.size // components
+    rows = stack.reshape(components, size)
+    s2, s4 = squares.reshape(-1), quartics.reshape(-1)
+    for i in numba.prange(size):
+        total2 = 0.0
+        total4 = 0.0
+        for c in range(components):
+            value = rows[c, i] * rows[c, i]
+            total2 += value
+            total4 += value * value
+        s2[i] = total2
+        s4[i] = total4
+
+
+def stack_sums(stack: np.ndarray, squares: np.ndarray, quartics: np.ndarray) -> None:
+    """``squares <- Σ_c u_c²`` and ``quartics <- Σ_c u_c⁴`` over a ``(components, *grid)``
+    stack, in one pass."""
+    _stack_sums(stack, squares, quartics)
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def _maximum(values: np.ndarray) -> float:
+    flat = values.reshape(-1)
+    chunks = 64
+    best = np.full(chunks, -np.inf)
+    for chunk in numba.prange(chunks):
+        low = chunk * flat.size // chunks
+        high = (chunk + 1) * flat.size // chunks
+        top = -np.inf
+        for i in range(low, high):
+            if flat[i] > top:
+                top = flat[i]
+        best[chunk] = top
+    return best.max()
+
+
+def maximum(values: np.ndarray) -> float:
+    """The largest value of an array (NaN-free input)."""
+    return float(_maximum(values))

@@ -146,12 +146,16 @@ def _steps(run: Run, handlers: Sequence[Handler], interrupt: list[bool]) -> None
         targets = [t for t in (h.next_time(run) for h in handlers) if t is not None]
         if run.end_time is not None:
             targets.append(run.end_time)
+        kink = run.model.landing_time(state.time)
+        if kink is not None:
+            targets.append(kink)
         target = min(targets) if targets else None
-        if target is not None and target - state.time <= dt * (1 + _LANDING_TOLERANCE):
-            stepper.step(state, target - state.time)
+        landing = target is not None and target - state.time <= dt * (1 + _LANDING_TOLERANCE)
+        request = target - state.time if landing and target is not None else dt
+        taken = stepper.step(state, request)
+        if landing and taken == request:
+            assert target is not None
             state.time = target
-        else:
-            stepper.step(state, dt)
         for handler in handlers:
             handler.after_step(run)
         if interrupt[0]:

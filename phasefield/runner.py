@@ -21,9 +21,12 @@ from .handlers import (
     BlowUpGuard,
     Checkpointer,
     GrainAnalysis,
+    NucleationHandler,
     ProgressBar,
     RemapHandler,
+    SchwarzHandler,
     StoreHandler,
+    second_phase,
 )
 from .initial import initial_fields
 from .loop import Handler, Run, run_loop
@@ -33,6 +36,35 @@ from .store import StoreError, StoreWriter, is_store, open_run, remove_store, tr
 from .timesteppers import make_stepper
 
 __all__ = ["run"]
+
+
+def _al_mg_handlers(config: RunConfig, grid: Grid) -> list[Handler]:
+    """Remapping (β cells belong to no grain), the Schwarz law and β nucleation."""
+    model = config.model
+    assert model.kind == "al_mg"
+    every = model.remap_steps()
+    handlers: list[Handler] = [
+        RemapHandler(
+            "eta",
+            every,
+            model.buffer_cells(grid.spacing),
+            model.gb_width / min(grid.spacing),
+            model.vanishing_cells(grid.spacing, every * model.time_step.safety),
+            exclude=second_phase,
+        ),
+        SchwarzHandler(model.schwarz.every_steps),
+    ]
+    if model.nucleation.enabled:
+        radius = model.nucleation.radius
+        handlers.append(
+            NucleationHandler(
+                model.nucleation.every_steps,
+                None if radius == "auto" else float(radius),
+                model.nucleation.max_per_event,
+            )
+        )
+    return handlers
+
 
 # Keys that may change between a run and its resume without changing the result.
 _RESUME_FREE = ("checkpoint",)
@@ -189,7 +221,7 @@ def run(
     if checkpoint is not None:
         trim_store(path, checkpoint.saves)
         state = stepper.restore(
-            checkpoint.spectral, checkpoint.time, checkpoint.step, checkpoint.rng()
+            checkpoint.spectral, checkpoint.time, checkpoint.step, checkpoint.rng(), checkpoint.real
         )
     else:
         assert fields is not None
@@ -200,7 +232,7 @@ def run(
         path,
         grid,
         _store_attrs(config, array_backend.name, array_backend.fft_engine, array_backend.device),
-        units=dict(model.units),
+        units=model.units_of(grid.ndim) if hasattr(model, "units_of") else dict(model.units),
         component_dims={"eta": "op"},
         coords=GrainAnalysis.coords,
     )
@@ -220,10 +252,15 @@ def run(
                 every,
                 model_config.buffer_cells(grid.spacing),
                 model_config.gb_width / min(grid.spacing),
-                model_config.vanishing_cells(grid.spacing, every * dt),
+                model_config.vanishing_cells(
+                    grid.spacing, every * dt / model_config.relaxation_time
+                ),
             )
         )
         analyses.append(GrainAnalysis("eta"))
+    elif config.model.kind == "al_mg":
+        handlers += _al_mg_handlers(config, grid)
+        analyses.append(GrainAnalysis("eta", exclude=second_phase))
     handlers += [
         StoreHandler(writer, analyses),
         Checkpointer(config.checkpoint.every_seconds, config.checkpoint.every_steps),

@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .models.base import SpectralModel
+from .models.base import SpectralModel, StepTerms
+from .solvers.diffusion import DiffusionStep
 from .spectral import SpectralSpace
 from .state import State
 
@@ -43,13 +44,20 @@ class Stepper(ABC):
 
     @abstractmethod
     def restore(
-        self, spectral: dict[str, np.ndarray], time: float, step: int, rng: np.random.Generator
+        self,
+        spectral: dict[str, np.ndarray],
+        time: float,
+        step: int,
+        rng: np.random.Generator,
+        real: dict[str, np.ndarray] | None = None,
     ) -> State:
-        """A state from checkpointed spectra; the real fields are rebuilt bit for bit."""
+        """A state from checkpointed spectra (and the real-space-only fields); the real fields
+        are rebuilt bit for bit."""
 
     @abstractmethod
-    def step(self, state: State, dt: float) -> None:
-        """Advance ``state`` by ``dt`` in place."""
+    def step(self, state: State, dt: float) -> float:
+        """Advance ``state`` in place by ``dt`` or, where the model's kinetics require, by less;
+        returns the step taken."""
 
     @abstractmethod
     def resynchronise(self, state: State, name: str, components: list[int] | None = None) -> None:
@@ -91,23 +99,29 @@ class ImexEuler(Stepper):
     starts on a SIMD boundary, a stack is stepped component by component (transform, update,
     inverse transform) through a one-component spectral buffer, which keeps each component's
     work in cache and saves memory; otherwise in one batched call.
+
+    Conserved fields the model steps by implicit diffusion are advanced after the spectral
+    fields, from the same state (first-order splitting), by :class:`DiffusionStep`; auxiliary
+    real-space fields are left to handlers. When the model's kinetics limit the step, the
+    stepper takes the shorter one.
     """
 
     order = 1
 
     def __init__(self, model: SpectralModel, space: SpectralSpace) -> None:
         super().__init__(model, space)
-        names = model.fields
+        names = model.spectral_fields
         self._fourier = model.explicit_space == "fourier"
-        self._components = {name: model.components(name) for name in names}
-        self.fields = {name: space.empty_real(self._components[name]) for name in names}
+        self._components = {name: model.components(name) for name in model.fields}
+        self.fields = {name: space.empty_real(self._components[name]) for name in model.fields}
         self.spectral = {name: space.empty_spectral(self._components[name]) for name in names}
+        self.diffusion = {name: DiffusionStep(space) for name in model.conserved_fields}
         self._per_component = not self._fourier and space.per_component()
         if self._fourier:
             self.work = {name: space.empty_spectral(self._components[name]) for name in names}
         else:
             self.work = {name: space.empty_real(self._components[name]) for name in names}
-            widest = 1 if self._per_component else max(self._components.values())
+            widest = 1 if self._per_component else max(self._components[name] for name in names)
             self._work_spectral = space.empty_spectral(widest)
         for name in names:  # plan on buffers that are still empty
             work_spectral = self._work_for(name)
@@ -133,6 +147,8 @@ class ImexEuler(Stepper):
     ) -> State:
         for name, values in fields.items():
             self.space.backend.copy_into(self.fields[name], values)
+            if name not in self.spectral:
+                continue
             self.space.transform(self.fields[name], self.spectral[name])
             # Start from the field the spectrum represents, as every later step does.
             self._rebuild(name)
@@ -145,11 +161,18 @@ class ImexEuler(Stepper):
         )
 
     def restore(
-        self, spectral: dict[str, np.ndarray], time: float, step: int, rng: np.random.Generator
+        self,
+        spectral: dict[str, np.ndarray],
+        time: float,
+        step: int,
+        rng: np.random.Generator,
+        real: dict[str, np.ndarray] | None = None,
     ) -> State:
         for name, values in spectral.items():
             self.space.backend.copy_into(self.spectral[name], values)
             self._rebuild(name)
+        for name, values in (real or {}).items():
+            self.space.backend.copy_into(self.fields[name], values)
         return State(dict(self.fields), dict(self.spectral), time, step, rng)
 
     def _work_for(self, name: str) -> Any:
@@ -194,12 +217,15 @@ class ImexEuler(Stepper):
             work[...] = state.spectral[name][component]
             single.inverse(work, state.fields[name][component])
 
-    def step(self, state: State, dt: float) -> None:
+    def step(self, state: State, dt: float) -> float:
         space = self.space
         backend = space.backend
-        self.model.explicit(state, self.work, space)
-        for name in self.model.fields:
-            implicit, explicit_linear, multiplier = self._operators[name]
+        terms = self.model.explicit(state, self.work, space) or StepTerms()
+        if terms.max_dt is not None and terms.max_dt < dt:
+            dt = terms.max_dt
+        operators = terms.operators or {}
+        for name in self.model.spectral_fields:
+            implicit, explicit_linear, multiplier = operators.get(name, self._operators[name])
             if self._per_component and self._components[name] > 1:
                 single, work = space.transforms(1), self._work_spectral
                 for c in range(self._components[name]):
@@ -234,5 +260,11 @@ class ImexEuler(Stepper):
                 multiplier,
             )
             transforms.inverse(work, state.fields[name])
+        for name, solver in self.diffusion.items():
+            assert terms.diffusion is not None, f"{type(self.model).__name__} gave no diffusion"
+            problem = terms.diffusion[name]
+            exchange = None if problem.exchange is None else problem.exchange(state)
+            solver.advance(state.fields[name], problem, dt, exchange)
         state.time += dt
         state.step += 1
+        return dt

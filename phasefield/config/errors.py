@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -16,6 +17,13 @@ class ConfigError(ValueError):
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = list(problems)
         super().__init__("\n".join(self.problems))
+
+
+#: Labels pydantic gives the members of a plain union (never keys of a phasefield config).
+_UNION_LABEL = re.compile(
+    r"^([A-Z]\w*|float|int|str|bool|none|(literal|list|tuple|dict|function-\w+|is-instance|"
+    r"lax-or-strict|json-or-python|nullable)\[.*|constrained-\w+)$"
+)
 
 
 def _key_path(location: Iterable[int | str], data: Any) -> str:
@@ -34,6 +42,13 @@ def _key_path(location: Iterable[int | str], data: Any) -> str:
             continue
         if not isinstance(node, dict | list):
             continue  # a union member's label below a scalar value
+        if (
+            isinstance(node, dict)
+            and isinstance(item, str)
+            and item not in node
+            and _UNION_LABEL.match(item)
+        ):
+            continue  # a union member's label below a mapping
         parts.append(f"[{item}]" if isinstance(item, int) else str(item))
         tag_skipped = False
         if isinstance(node, dict):
@@ -88,6 +103,7 @@ def format_validation_error(error: ValidationError, data: Any) -> list[str]:
     joined into one line for the key.
     """
     by_path: dict[str, list[str]] = {}
+    mismatches: dict[str, list[str]] = {}
     for item in error.errors(include_url=False):
         path = _key_path(item["loc"], data)
         if item["type"] in ("union_tag_invalid", "union_tag_not_found"):
@@ -99,12 +115,29 @@ def format_validation_error(error: ValidationError, data: Any) -> list[str]:
                 by_path.setdefault(line, [])
             continue
         messages = by_path.setdefault(path, [])
+        if item["type"].endswith(("_type", "_parsing")):
+            mismatches.setdefault(path, [])
+            if message not in mismatches[path]:
+                mismatches[path].append(message)
+            continue
         if message not in messages:
             messages.append(message)
-    return [
-        f"{path}: {'; or '.join(messages)}" if messages else path
-        for path, messages in by_path.items()
-    ]
+    for path, messages in mismatches.items():
+        deeper = any(other.startswith(f"{path}.") and by_path[other] for other in by_path)
+        if not by_path[path] and not deeper:  # no union member got further: say what it takes
+            by_path[path] = messages
+    lines = []
+    for path, messages in by_path.items():
+        if not messages:
+            if path not in mismatches:  # a whole-config line, stored as its own key
+                lines.append(path)
+            continue
+        own = [m for m in messages if m.startswith((f"{path}.", f"{path}:"))]
+        rest = [m for m in messages if m not in own]
+        lines += own  # a section's check that already names its keys
+        if rest:
+            lines.append(f"{path}: {'; or '.join(rest)}")
+    return lines
 
 
 def _dedupe(lines: list[str]) -> list[str]:

@@ -11,7 +11,7 @@ from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt
 from .common import Strict
 from .initial import FileInitial, VoronoiGrains, check_field_initial
 
-__all__ = ["GrainGrowthConfig", "RemapConfig"]
+__all__ = ["GrainGrowthConfig", "GrainKeys", "RemapConfig"]
 
 #: Below this many grid spacings a boundary is not resolved (error); below the second, warn.
 MIN_WIDTH_CELLS, GOOD_WIDTH_CELLS = 2.0, 3.0
@@ -36,44 +36,22 @@ class RemapConfig(Strict):
     )
 
 
-class GrainGrowthConfig(Strict):
-    """Multi-order-parameter grain growth (Moelans et al. 2008) from boundary properties."""
+class GrainKeys(Strict):
+    """Keys shared by the models whose grains live on a few order parameters."""
 
-    fields: ClassVar[tuple[str, ...]] = ("eta",)
-    derived_fields: ClassVar[tuple[str, ...]] = ("grain_id",)
-
-    kind: Literal["grain_growth"]
     order_parameters: int = Field(ge=2, description="order parameters shared by all grains")
-    gb_energy: PositiveFloat = Field(description="boundary energy σ")
     gb_width: PositiveFloat = Field(description="boundary width ℓ (several grid spacings)")
-    gb_mobility: PositiveFloat = Field(description="μ: velocity = μ σ × curvature")
-    stabilization: Literal["auto"] | NonNegativeFloat = Field(
-        "auto",
-        description="linear stabilisation s (units of m = 6σ/ℓ); auto = m, stable for any dt. "
-        "It slows boundaries by about dt·L·s: for quantitative kinetics keep dt ≤ 0.02 of the "
-        "relaxation time ℓ²/(8μσ), or set 0 and dt < 0.5 of it",
-    )
     remap: RemapConfig = RemapConfig()
 
     def buffer_cells(self, spacing: tuple[float, ...]) -> int:
         return max(1, math.ceil(self.remap.buffer * self.gb_width / min(spacing)))
 
-    @property
-    def relaxation_time(self) -> float:
-        """``ℓ² / (8 μ σ)``: how fast a boundary profile relaxes."""
-        return self.gb_width**2 / (8 * self.gb_mobility * self.gb_energy)
-
-    def remap_steps(self, dt: float) -> int:
-        """Steps between remap checks."""
-        if self.remap.every_steps is not None:
-            return self.remap.every_steps
-        return max(1, round(self.remap.every * self.relaxation_time / dt))
-
     def vanishing_cells(self, spacing: tuple[float, ...], interval: float) -> float:
-        """Cells of a grain that may vanish before the next remap check: in 2-D one that a
-        four-sided grain loses in two intervals ((2π/3) μσ per unit time, von Neumann–Mullins);
-        in 3-D a sphere whose R² (falling at 4 μσ) is gone in one interval."""
-        rate = self.gb_mobility * self.gb_energy
+        """Cells of a grain that may vanish before the next remap check, ``interval`` (in
+        relaxation times ℓ²/(8μσ)) from now: in 2-D one that a four-sided grain loses in two
+        intervals ((2π/3) μσ per unit time, von Neumann–Mullins); in 3-D a sphere whose R²
+        (falling at 4 μσ) is gone in one interval."""
+        rate = self.gb_width**2 / 8  # μσ times one relaxation time
         if len(spacing) == 2:
             measure = 2 * (2 * math.pi / 3) * rate * interval
         elif len(spacing) == 3:
@@ -82,16 +60,16 @@ class GrainGrowthConfig(Strict):
             measure = 0.0
         return measure / math.prod(spacing)
 
-    def check_initial(
+    def check_grains(
         self, initial: dict, shape: tuple[int, ...], spacing: tuple[float, ...] = ()
     ) -> list[str]:
+        """Problems of the grain start (``initial.grains`` or ``initial.eta``) and width."""
         problems: list[str] = []
         spacing = spacing or (1.0,) * len(shape)
-        keys = set(initial)
-        if keys not in ({"grains"}, {"eta"}):
+        if ("grains" in initial) == ("eta" in initial):
             problems.append(
-                "initial: grain_growth starts from `grains` (voronoi or an ids file) or from an "
-                f"`eta` file; got {', '.join(sorted(keys)) or 'nothing'}"
+                f"initial: {getattr(self, 'kind', 'the model')} starts from `grains` (voronoi or "
+                "an ids file) or from an `eta` file (one of them)"
             )
         cells = min(spacing)
         if self.gb_width < MIN_WIDTH_CELLS * cells:
@@ -144,3 +122,42 @@ class GrainGrowthConfig(Strict):
                 "boundary energy and mobility are accurate from about 4 spacings"
             ]
         return []
+
+
+class GrainGrowthConfig(GrainKeys):
+    """Multi-order-parameter grain growth (Moelans et al. 2008) from boundary properties."""
+
+    fields: ClassVar[tuple[str, ...]] = ("eta",)
+    derived_fields: ClassVar[tuple[str, ...]] = ("grain_id",)
+
+    kind: Literal["grain_growth"]
+    gb_energy: PositiveFloat = Field(description="boundary energy σ")
+    gb_mobility: PositiveFloat = Field(description="μ: velocity = μ σ × curvature")
+    stabilization: Literal["auto"] | NonNegativeFloat = Field(
+        "auto",
+        description="linear stabilisation s (units of m = 6σ/ℓ); auto = m, stable for any dt. "
+        "It slows boundaries by about dt·L·s: for quantitative kinetics keep dt ≤ 0.02 of the "
+        "relaxation time ℓ²/(8μσ), or set 0 and dt < 0.5 of it",
+    )
+
+    @property
+    def relaxation_time(self) -> float:
+        """``ℓ² / (8 μ σ)``: how fast a boundary profile relaxes."""
+        return self.gb_width**2 / (8 * self.gb_mobility * self.gb_energy)
+
+    def remap_steps(self, dt: float) -> int:
+        """Steps between remap checks."""
+        if self.remap.every_steps is not None:
+            return self.remap.every_steps
+        return max(1, round(self.remap.every * self.relaxation_time / dt))
+
+    def check_initial(
+        self, initial: dict, shape: tuple[int, ...], spacing: tuple[float, ...] = ()
+    ) -> list[str]:
+        unknown = sorted(set(initial) - {"grains", "eta"})
+        problems = (
+            [f"initial: {', '.join(unknown)} is not a start of grain_growth (grains or eta)"]
+            if unknown
+            else []
+        )
+        return problems + self.check_grains(initial, shape, spacing)

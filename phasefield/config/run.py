@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from .al_mg import AlMgConfig
 from .cahn_hilliard import CahnHilliardConfig
 from .common import Strict
 from .grain_growth import GrainGrowthConfig
@@ -35,12 +36,15 @@ __all__ = [
     "TimeConfig",
 ]
 
-ModelConfig = Annotated[CahnHilliardConfig | GrainGrowthConfig, Field(discriminator="kind")]
+ModelConfig = Annotated[
+    CahnHilliardConfig | GrainGrowthConfig | AlMgConfig, Field(discriminator="kind")
+]
 
 #: Fields each model kind steps, in order.
 MODEL_FIELDS: dict[str, tuple[str, ...]] = {
     "cahn_hilliard": CahnHilliardConfig.fields,
     "grain_growth": GrainGrowthConfig.fields,
+    "al_mg": AlMgConfig.fields,
 }
 
 

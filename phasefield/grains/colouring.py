@@ -65,7 +65,8 @@ def proximity_pairs(ids: Any, backend: Backend, buffer_cells: int) -> np.ndarray
     if ids.ndim <= 2:
         fast = backend.near_pairs(ids + 1, buffer_cells)
         if fast is not None:
-            return fast - 1
+            pairs = fast - 1
+            return pairs[:, (pairs >= 0).all(axis=0)]  # id -1: no grain
     count = int(ids.max()) + 1
     padded = xp.pad(ids, buffer_cells, mode="wrap")
     keys = []
@@ -75,7 +76,7 @@ def proximity_pairs(ids: Any, backend: Backend, buffer_cells: int) -> np.ndarray
             for o, n in zip(offset, ids.shape, strict=True)
         )
         shifted = padded[window]
-        different = ids != shifted
+        different = (ids != shifted) & (ids >= 0) & (shifted >= 0)  # id -1: no grain
         a, b = ids[different], shifted[different]
         low, high = xp.minimum(a, b), xp.maximum(a, b)
         keys.append(xp.unique(low.astype(xp.int64) * count + high))
@@ -108,6 +109,7 @@ def across_small_grains(labels: Any, backend: Backend, vanishing_cells: float) -
     xp = backend.xp
     sizes = backend.to_host(xp.bincount(labels.reshape(-1)))
     small = (sizes > 0) & (sizes < vanishing_cells)
+    small[0] = False  # label 0 is no grain (a second phase)
     if not small.any():
         return np.zeros((2, 0), dtype=np.int64)
     neighbours = neighbour_pairs(labels, backend, small)

@@ -56,23 +56,41 @@ def periodic_label(mask: Any, backend: Backend, grid_ndim: int) -> tuple[Any, in
     return xp.asarray(mapping)[labels], int(merged.size)
 
 
-def grain_labels(eta: Any, backend: Backend, grid_ndim: int) -> tuple[Any, Any, int]:
+def grain_labels(
+    eta: Any, backend: Backend, grid_ndim: int, exclude: Any = None
+) -> tuple[Any, Any, int]:
     """Grains of an order-parameter stack ``(P, *grid)``: each cell belongs to the grain of its
     largest order parameter, and a grain is a connected (periodic) region of one order parameter.
 
-    Returns ``(labels, order, count)``: grid-shaped int32 grain labels ``1 .. count`` (every cell
-    belongs to a grain), the grid-shaped index of each cell's order parameter, and ``count``.
+    Returns ``(labels, order, count)``: grid-shaped int32 grain labels ``1 .. count``, the
+    grid-shaped index of each cell's order parameter, and ``count``. Cells where ``exclude`` is
+    true (a second phase) belong to no grain: label 0 and order ``P``.
     """
+    xp = backend.xp
+    components = eta.shape[0]
     order = backend.largest_component(eta)
+    if exclude is not None:
+        order = xp.where(exclude, components, order).astype(order.dtype)
     found = backend.label_equal(order)
     if found is not None:
         labels, count = found
+        if exclude is not None:
+            labels, count = _drop(labels, exclude, backend)
         return labels, order, count
-    xp = backend.xp
-    components = eta.shape[0]
     index = xp.arange(components, dtype=order.dtype).reshape((components,) + (1,) * grid_ndim)
     owner, count = periodic_label(order[None] == index, backend, grid_ndim)
     return owner.max(axis=0), order, count
+
+
+def _drop(labels: Any, exclude: Any, backend: Backend) -> tuple[Any, int]:
+    """Labels with the excluded cells set to 0 and the rest renumbered ``1 .. count``."""
+    xp = backend.xp
+    kept = xp.where(exclude, 0, labels)
+    present = xp.unique(kept)
+    present = present[present > 0]
+    mapping = xp.zeros(int(labels.max()) + 1, dtype=xp.int32)
+    mapping[present] = xp.arange(1, present.size + 1, dtype=xp.int32)
+    return mapping[kept], int(present.size)
 
 
 def owner_stack(labels: Any, order: Any, components: int, backend: Backend) -> Any:

@@ -107,7 +107,7 @@ def _recolour_all(
     count = int(labels.max())
     current = np.zeros(count + 1, dtype=np.int64)
     current[backend.to_host(labels).reshape(-1)] = backend.to_host(order).reshape(-1)
-    colour = colour_map(labels - 1, backend, components, buffer_cells, current[1:])
+    colour = colour_map(labels - 1, backend, components, buffer_cells, current[1:])  # -1: none
     if np.any(colour < 0):
         raise ColouringError(
             f"{count} grains cannot be kept {buffer_cells} cells apart on {components} order "
@@ -125,6 +125,7 @@ def remap_order_parameters(
     buffer_cells: int,
     width_cells: float,
     vanishing_cells: float = 0.0,
+    exclude: Any = None,
 ) -> Remap:
     """Separate every pair of grains on one order parameter that is, or may soon be, too close.
 
@@ -133,7 +134,8 @@ def remap_order_parameters(
     ``buffer_cells`` apart, or when both touch a grain of fewer than ``vanishing_cells`` cells
     (which may vanish before the next check and bring them into contact; such pairs are
     separated where a free order parameter exists). Conflicts are resolved by moving single
-    grains where possible, otherwise by colouring every grain afresh. Returns what was done.
+    grains where possible, otherwise by colouring every grain afresh. Cells where ``exclude`` is
+    true belong to no grain (a second phase) and never move. Returns what was done.
 
     Raises
     ------
@@ -142,7 +144,7 @@ def remap_order_parameters(
     """
     grid_ndim = eta.ndim - 1
     components = eta.shape[0]
-    labels, order, _ = grain_labels(eta, backend, grid_ndim)
+    labels, order, _ = grain_labels(eta, backend, grid_ndim, exclude)
     close = backend.close_pairs(order, labels, buffer_cells)
     if close is None:
         close = find_conflicts(

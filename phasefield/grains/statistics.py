@@ -68,7 +68,7 @@ class GrainStatistics:
 
 
 def grain_statistics(ids: Any, grid: Grid, backend: Backend) -> GrainStatistics:
-    """Statistics of a grid-shaped field of grain ids (every cell in some grain, ids > 0).
+    """Statistics of a grid-shaped field of grain ids (ids > 0; 0 marks cells of no grain).
 
     Measures are areas (2-D) or volumes (3-D) in the grid's units; centroids are periodic
     (circular means along each axis); two grains are neighbours when they share a cell face.
@@ -91,6 +91,7 @@ def grain_statistics(ids: Any, grid: Grid, backend: Backend) -> GrainStatistics:
         s = backend.to_host(xp.bincount(flat, weights=sine, minlength=size))[present]
         centroids[:, axis] = (np.arctan2(s, c) % (2 * np.pi)) * length / (2 * np.pi)
     pairs = neighbour_pairs(ids, backend)
+    pairs = pairs[:, (pairs > 0).all(axis=0)]  # id 0 is no grain (a second phase)
     degree = np.bincount(pairs.ravel(), minlength=size)[present]
     return GrainStatistics(
         ids=present,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .checkpointer import Checkpointer
 from .grains import GrainAnalysis, RemapHandler
 from .guard import BlowUpGuard
+from .precipitation import NucleationHandler, SchwarzHandler, second_phase
 from .progress import ProgressBar
 from .writer import StoreHandler
 
@@ -12,7 +13,10 @@ __all__ = [
     "BlowUpGuard",
     "Checkpointer",
     "GrainAnalysis",
+    "NucleationHandler",
     "ProgressBar",
     "RemapHandler",
+    "SchwarzHandler",
     "StoreHandler",
+    "second_phase",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time as wallclock
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
@@ -31,8 +32,10 @@ class RemapHandler(Handler):
         buffer_cells: int,
         width_cells: float,
         vanishing_cells: float = 0.0,
+        exclude: Callable[[Run], Any] | None = None,
     ) -> None:
         self.field = field
+        self.exclude = exclude
         self.every_steps = every_steps
         self.buffer_cells = buffer_cells
         self.width_cells = width_cells
@@ -54,6 +57,7 @@ class RemapHandler(Handler):
                 self.buffer_cells,
                 self.width_cells,
                 self.vanishing_cells,
+                None if self.exclude is None else self.exclude(run),
             )
         except ColouringError as err:
             raise RuntimeError(
@@ -79,8 +83,9 @@ class GrainAnalysis:
         "neighbours": NEIGHBOUR_COUNTS,
     }
 
-    def __init__(self, field: str = "eta") -> None:
+    def __init__(self, field: str = "eta", exclude: Callable[[Run], Any] | None = None) -> None:
         self.field = field
+        self.exclude = exclude
         self.tracker = GrainTracker()
 
     def restore(self, extras: dict[str, Any], backend: Any) -> None:
@@ -91,7 +96,8 @@ class GrainAnalysis:
     def analyse(self, run: Run) -> tuple[dict[str, np.ndarray], dict[str, float], dict[str, Any]]:
         started = wallclock.perf_counter()
         backend, grid = run.backend, run.space.grid
-        labels, _, count = grain_labels(run.state.fields[self.field], backend, grid.ndim)
+        exclude = None if self.exclude is None else self.exclude(run)
+        labels, _, count = grain_labels(run.state.fields[self.field], backend, grid.ndim, exclude)
         ids = self.tracker.assign(labels, count, backend)
         statistics = grain_statistics(ids, grid, backend)
         host_ids = backend.to_host(ids).astype(np.int32)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from ..config import RunConfig
+from .al_mg import AlMg
 from .base import KPolynomial, SpectralModel
 from .cahn_hilliard import CahnHilliard, DoubleWell
 from .grain_growth import GrainGrowth
 
 __all__ = [
+    "AlMg",
     "CahnHilliard",
     "DoubleWell",
     "GrainGrowth",
@@ -50,5 +52,17 @@ def build_model(config: RunConfig) -> SpectralModel:
             gb_width=model.gb_width,
             gb_mobility=model.gb_mobility,
             stabilization=m if model.stabilization == "auto" else float(model.stabilization) * m,
+        )
+    if model.kind == "al_mg":
+        return AlMg(
+            order_parameters=model.order_parameters,
+            material=model.load_material(),
+            programme=model.programme(),
+            gb_width=model.gb_width,
+            stabilization=model.stabilization,
+            interface_kinetics=model.interface_kinetics,
+            safety=model.time_step.safety,
+            max_temperature_change=model.time_step.max_temperature_change,
+            precipitate_interface=model.precipitate_interface,
         )
     raise ValueError(f"unknown model kind {model.kind!r}")  # pragma: no cover

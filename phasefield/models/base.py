@@ -8,6 +8,13 @@ where ``L`` is treated implicitly (stabilisation included), ``S`` is an explicit
 (the stabilisation subtracted again) and ``N`` the explicit, nonlinear term, given in real space
 (``explicit_space = "real"``; the stepper transforms it) or already in Fourier space
 (``explicit_space = "fourier"``). ``L``, ``S`` and ``K`` are polynomials in ``k²``.
+
+A model may also declare *conserved* fields that are not stepped in Fourier space but by an
+implicit finite-volume diffusion solve (:mod:`phasefield.solvers.diffusion`), for transport whose
+coefficients vary by orders of magnitude in space, and *auxiliary* fields that handlers update
+(e.g. a structure fraction). :meth:`SpectralModel.explicit` may then return :class:`StepTerms`:
+this step's operators (when they depend on time or state), the diffusion problem of each
+conserved field, and the longest step the model's kinetics allow.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ import numpy as np
 from ..spectral import SpectralSpace
 from ..state import State
 
-__all__ = ["KPolynomial", "SpectralModel"]
+__all__ = ["DiffusionProblem", "KPolynomial", "SpectralModel", "StepTerms"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,50 @@ ZERO = KPolynomial((0.0,))
 ONE = KPolynomial((1.0,))
 
 
+@dataclass(frozen=True)
+class DiffusionProblem:
+    """One step of ``∂c/∂t = ∇·(M ∇μ)`` for a conserved field, linearised implicitly in μ:
+
+    .. math:: c^{n+1} = c^n + \\Delta t\\,\\nabla\\cdot\\big(M\\nabla(\\mu^n + \\delta\\mu)\\big),
+              \\qquad \\delta\\mu \\approx (c^{n+1} - c^n)/\\chi,
+
+    with ``χ = ∂c/∂μ`` the capacity (grid-shaped arrays on the device; ``M/χ`` is the Fickian
+    diffusivity). ``exchange``, if given, is called with the state after the other fields were
+    stepped and returns the change of ``c`` that their step implies at a fixed potential (a
+    moving interface takes up or gives off solute); the diffusion step then solves for the
+    potential with that change included,
+
+    .. math:: \\chi\\,\\delta\\mu - \\Delta t\\,\\nabla\\cdot(M\\nabla\\delta\\mu)
+              = \\Delta t\\,\\nabla\\cdot(M\\nabla\\mu^n) - \\text{exchange},
+
+    which treats the coupling implicitly (a grand-potential splitting) while ``c`` is still
+    advanced by the conservative fluxes alone."""
+
+    potential: Any
+    mobility: Any
+    capacity: Any
+    exchange: Any = None
+
+
+@dataclass(frozen=True)
+class StepTerms:
+    """What a model's explicit evaluation tells the stepper besides the terms it wrote.
+
+    Attributes
+    ----------
+    operators : dict, optional
+        ``name -> (L, S, K)`` coefficient arrays for this step, replacing the declared ones.
+    diffusion : dict
+        ``name -> DiffusionProblem`` for each conserved field.
+    max_dt : float, optional
+        The longest step the kinetics allow now (adaptive stepping).
+    """
+
+    operators: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+    diffusion: dict[str, DiffusionProblem] | None = None
+    max_dt: float | None = None
+
+
 class SpectralModel(ABC):
     """A phase-field model in semi-implicit Fourier-spectral form.
 
@@ -66,6 +117,25 @@ class SpectralModel(ABC):
     fields: ClassVar[tuple[str, ...]]
     #: Units of fields and scalar series (empty for the unitless generic models).
     units: ClassVar[Mapping[str, str]] = {}
+
+    @property
+    def spectral_fields(self) -> tuple[str, ...]:
+        """Fields stepped in Fourier space (default: all of :attr:`fields`)."""
+        return tuple(name for name in self.fields if name not in self.real_fields)
+
+    @property
+    def conserved_fields(self) -> tuple[str, ...]:
+        """Fields stepped by an implicit finite-volume diffusion solve (default none)."""
+        return ()
+
+    @property
+    def real_fields(self) -> tuple[str, ...]:
+        """Fields kept in real space only: the conserved ones and auxiliary ones (default none)."""
+        return self.conserved_fields
+
+    def landing_time(self, time: float) -> float | None:
+        """A time after ``time`` that steps should land on (e.g. a schedule's kink), or None."""
+        return None
 
     @property
     def explicit_space(self) -> Literal["real", "fourier"]:
@@ -89,8 +159,11 @@ class SpectralModel(ABC):
         return ONE
 
     @abstractmethod
-    def explicit(self, state: State, out: Mapping[str, Any], space: SpectralSpace) -> None:
-        """Write the explicit term ``N`` of every field into ``out`` (real or Fourier)."""
+    def explicit(
+        self, state: State, out: Mapping[str, Any], space: SpectralSpace
+    ) -> StepTerms | None:
+        """Write the explicit term ``N`` of every spectral field into ``out`` (real or Fourier);
+        return :class:`StepTerms` where operators change, fields are conserved or steps adapt."""
 
     @abstractmethod
     def scalars(self, state: State, space: SpectralSpace) -> dict[str, float]:

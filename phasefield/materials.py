@@ -1,0 +1,362 @@
+"""Material data: a YAML file in which every number carries its unit and its source.
+
+A run names its material (``model.material: al_mg``): a file bundled with the package (the
+repository's ``materials/`` folder), or a path to a YAML file of the same layout. Every quantity
+is ``{value: ..., unit: ..., source: ...}`` or, for a function of temperature,
+``{expression: "4971 - 3.500025*T", unit: ..., source: ...}`` (the expression grammar of
+:mod:`phasefield.expression`, with ``T`` in kelvin and the file's named temperature functions).
+The schema checks that each quantity is in the unit the model expects, so a value in the wrong
+unit is an error, not a silent factor of ten thousand.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+import os
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .config.errors import ConfigError, format_validation_error
+from .expression import ExpressionError, parse_expression
+
+__all__ = [
+    "AlMgMaterial",
+    "Arrhenius",
+    "Quantity",
+    "TemperatureFunction",
+    "available_materials",
+    "load_material",
+    "material_path",
+]
+
+GAS_CONSTANT = 8.31451  # J/(mol K), as in the SGTE unary data (Dinsdale 1991)
+AVOGADRO = 6.02214076e23  # 1/mol (SI 2019, exact)
+BOLTZMANN = 1.380649e-23  # J/K (SI 2019, exact)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Quantity(_Section):
+    """A number (``value``) or a function of temperature (``expression``), with unit and source."""
+
+    value: float | None = None
+    expression: str | None = None
+    unit: str
+    source: str = Field(min_length=3)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Quantity:
+        if (self.value is None) == (self.expression is None):
+            raise ValueError("give exactly one of value and expression")
+        if self.value is not None and not math.isfinite(self.value):
+            raise ValueError("value must be finite")
+        return self
+
+    def at(self, temperature: float, functions: Mapping[str, float] | None = None) -> float:
+        """The quantity at ``temperature`` (K), given the values of named functions there."""
+        if self.value is not None:
+            return float(self.value)
+        assert self.expression is not None
+        names = {"T": temperature, **(functions or {})}
+        return float(_parsed(self.expression, tuple(sorted(names))).evaluate(np, names))
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed(expression: str, names: tuple[str, ...]) -> Any:
+    return parse_expression(expression, names)
+
+
+def _expect(unit: str, *allowed: str) -> str:
+    normalised = unit.replace(" ", "")
+    if normalised not in {a.replace(" ", "") for a in allowed}:
+        raise ValueError(f"expected unit {allowed[0]!r}, got {unit!r}")
+    return unit
+
+
+class TemperaturePiece(_Section):
+    below: float = Field(gt=0, description="upper end of the range, K")
+    expression: str
+
+
+class TemperatureFunction(_Section):
+    """A piecewise function of temperature (SGTE style), J/mol."""
+
+    unit: str
+    source: str = Field(min_length=3)
+    pieces: list[TemperaturePiece] = Field(min_length=1)
+
+    @field_validator("unit")
+    @classmethod
+    def _joule(cls, value: str) -> str:
+        return _expect(value, "J/mol")
+
+    @field_validator("pieces")
+    @classmethod
+    def _increasing(cls, value: list[TemperaturePiece]) -> list[TemperaturePiece]:
+        if any(b.below <= a.below for a, b in itertools.pairwise(value)):
+            raise ValueError("pieces must have increasing 'below' temperatures")
+        for piece in value:
+            try:
+                parse_expression(piece.expression, ["T"])
+            except ExpressionError as err:
+                raise ValueError(f"expression {piece.expression!r}: {err}") from None
+        return value
+
+    def at(self, temperature: float) -> float:
+        for piece in self.pieces:
+            if temperature < piece.below:
+                return float(_parsed(piece.expression, ("T",)).evaluate(np, {"T": temperature}))
+        raise ValueError(f"temperature {temperature:g} K is outside the function's range")
+
+
+class SolutionPhase(_Section):
+    """A substitutional solution: end members and Redlich–Kister interactions, J/mol."""
+
+    description: str
+    G_Al: Quantity
+    G_Mg: Quantity
+    interaction: list[Quantity] = Field(min_length=1, description="L0, L1, ... (Redlich–Kister)")
+
+    @model_validator(mode="after")
+    def _units(self) -> SolutionPhase:
+        for quantity in (self.G_Al, self.G_Mg, *self.interaction):
+            _expect(quantity.unit, "J/mol")
+        return self
+
+
+class CompoundPhase(_Section):
+    """A line compound, given a narrow parabola around its composition."""
+
+    description: str
+    x_Mg: Quantity
+    G: Quantity
+    curvature: Quantity
+
+    @model_validator(mode="after")
+    def _units(self) -> CompoundPhase:
+        _expect(self.x_Mg.unit, "1")
+        _expect(self.G.unit, "J/mol")
+        _expect(self.curvature.unit, "J/mol")
+        return self
+
+
+class Thermodynamics(_Section):
+    functions: dict[str, TemperatureFunction]
+    alpha: SolutionPhase
+    beta: CompoundPhase
+    liquid: SolutionPhase
+
+
+class Arrhenius(_Section):
+    """``prefactor * exp(-activation_energy / (R T))``."""
+
+    prefactor: Quantity
+    activation_energy: Quantity
+
+    @field_validator("activation_energy")
+    @classmethod
+    def _energy(cls, value: Quantity) -> Quantity:
+        _expect(value.unit, "J/mol")
+        return value
+
+    def at(self, temperature: float) -> float:
+        energy = self.activation_energy.at(temperature)
+        return self.prefactor.at(temperature) * math.exp(-energy / (GAS_CONSTANT * temperature))
+
+
+def _arrhenius_unit(value: Arrhenius, unit: str) -> Arrhenius:
+    _expect(value.prefactor.unit, unit)
+    return value
+
+
+class Kinetics(_Section):
+    lattice_diffusion: Arrhenius
+    boundary_diffusion: Arrhenius
+    boundary_thickness: Quantity
+    beta_diffusion: Arrhenius
+    boundary_mobility: Arrhenius
+
+    @model_validator(mode="after")
+    def _units(self) -> Kinetics:
+        _arrhenius_unit(self.lattice_diffusion, "m^2/s")
+        _arrhenius_unit(self.boundary_diffusion, "m^3/s")
+        _arrhenius_unit(self.beta_diffusion, "m^2/s")
+        _arrhenius_unit(self.boundary_mobility, "m^4/(J s)")
+        _expect(self.boundary_thickness.unit, "m")
+        return self
+
+
+class Interfaces(_Section):
+    grain_boundary_energy: Quantity
+    twin_boundary_energy: Quantity
+    precipitate_energy: Quantity
+
+    @model_validator(mode="after")
+    def _units(self) -> Interfaces:
+        for quantity in (
+            self.grain_boundary_energy,
+            self.twin_boundary_energy,
+            self.precipitate_energy,
+        ):
+            _expect(quantity.unit, "J/m^2")
+        return self
+
+
+class Structure(_Section):
+    molar_volume_alpha: Quantity
+    molar_volume_beta: Quantity
+    lattice_parameter_Al: Quantity
+    lattice_parameter_reference: Quantity
+    lattice_reference_composition: Quantity
+
+    @model_validator(mode="after")
+    def _units(self) -> Structure:
+        _expect(self.molar_volume_alpha.unit, "m^3/mol")
+        _expect(self.molar_volume_beta.unit, "m^3/mol")
+        _expect(self.lattice_parameter_Al.unit, "m")
+        _expect(self.lattice_parameter_reference.unit, "m")
+        _expect(self.lattice_reference_composition.unit, "wt%")
+        return self
+
+
+class Schwarz(_Section):
+    """The Schwarz-structure law (see ``materials/README.md``)."""
+
+    suppression_energy: Quantity
+    loss_prefactor: Quantity
+    loss_energy: Quantity
+    critical_size: Quantity
+    size_exponent: Quantity
+
+    @model_validator(mode="after")
+    def _units(self) -> Schwarz:
+        _expect(self.suppression_energy.unit, "J/mol")
+        _expect(self.loss_prefactor.unit, "1/s")
+        _expect(self.loss_energy.unit, "J/mol")
+        _expect(self.critical_size.unit, "m")
+        _expect(self.size_exponent.unit, "1")
+        return self
+
+
+class TemperatureRange(_Section):
+    minimum: Quantity
+    maximum: Quantity
+
+    @model_validator(mode="after")
+    def _units(self) -> TemperatureRange:
+        _expect(self.minimum.unit, "K")
+        _expect(self.maximum.unit, "K")
+        return self
+
+
+class MolarMasses(_Section):
+    Al: Quantity
+    Mg: Quantity
+
+    @model_validator(mode="after")
+    def _units(self) -> MolarMasses:
+        _expect(self.Al.unit, "g/mol")
+        _expect(self.Mg.unit, "g/mol")
+        return self
+
+
+class AlMgMaterial(_Section):
+    """Everything the ``al_mg`` model reads from a material file."""
+
+    name: str
+    title: str
+    temperature_range: TemperatureRange
+    molar_mass: MolarMasses
+    thermodynamics: Thermodynamics
+    kinetics: Kinetics
+    interfaces: Interfaces
+    structure: Structure
+    schwarz: Schwarz
+
+
+def _bundled_folder() -> Path | None:
+    """The packaged copy of ``materials/`` (wheels), else the source tree's (editable installs)."""
+    try:
+        folder = resources.files("phasefield.materials_data")
+        if folder.is_dir():
+            return Path(str(folder))
+    except ModuleNotFoundError:
+        pass
+    source = Path(__file__).resolve().parents[1] / "materials"
+    return source if source.is_dir() else None
+
+
+def available_materials() -> list[str]:
+    """Names of the bundled materials."""
+    folder = _bundled_folder()
+    if folder is None:
+        return []
+    return sorted(path.stem for path in folder.glob("*.yaml"))
+
+
+def material_path(name: str, base_dir: Path | None = None) -> Path:
+    """The file of material ``name``: a path (relative to ``base_dir``) or a bundled name.
+
+    Raises
+    ------
+    ConfigError
+        When neither exists; the message lists the bundled materials.
+    """
+    candidate = Path(name).expanduser()
+    if candidate.suffix in (".yaml", ".yml"):
+        if not candidate.is_absolute() and base_dir is not None:
+            candidate = base_dir / candidate
+        if candidate.is_file():
+            return candidate
+        raise ConfigError([f"model.material: no such file {candidate}"])
+    folder = _bundled_folder()
+    environment = os.environ.get("PHASEFIELD_MATERIALS")
+    for place in [Path(environment)] if environment else []:
+        path = place / f"{name}.yaml"
+        if path.is_file():
+            return path
+    if folder is not None and (folder / f"{name}.yaml").is_file():
+        return folder / f"{name}.yaml"
+    known = ", ".join(available_materials()) or "none"
+    raise ConfigError(
+        [
+            f"model.material: unknown material {name!r}; bundled: {known} (or give a path to a "
+            "YAML file)"
+        ]
+    )
+
+
+def load_material(name: str, base_dir: Path | None = None) -> AlMgMaterial:
+    """Read and check a material file (see :func:`material_path`).
+
+    Raises
+    ------
+    ConfigError
+        A missing file, malformed YAML, a missing parameter or a wrong unit, naming the file and
+        the key.
+    """
+    path = material_path(name, base_dir)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as err:
+        raise ConfigError([f"{path}: cannot be read as YAML ({err})"]) from None
+    if not isinstance(data, dict):
+        raise ConfigError([f"{path}: expected a mapping of keys at the top level"])
+    try:
+        material = AlMgMaterial.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(
+            [f"{path}: {line}" for line in format_validation_error(err, data)]
+        ) from None
+    return material
