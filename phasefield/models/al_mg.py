@@ -61,6 +61,7 @@ phase fields, the chemical stiffness of KKS included, see :meth:`AlMg.max_step`)
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -467,7 +468,13 @@ class AlMg(SpectralModel):
         backend.evaluate(
             e["relaxation"],
             relaxation,
-            {"L": out["mobility"], "dv": out["driving"], "m": self.m},
+            {
+                "L": out["mobility"],
+                "dv": out["driving"],
+                "m": self.m,
+                "f": phi,
+                "S": out["squares"],
+            },
         )
         fields["relaxation_max"] = backend.maximum(relaxation)
         fields["temperature"] = temperature
@@ -554,15 +561,20 @@ class AlMg(SpectralModel):
             boundary,
             {"S": fields["squares"], "Q": fields["quartics"]},
         )
-        phases = self.phases(fields["temperature"])
+        temperature = fields["temperature"]
+        phases = self.phases(temperature)
+        kinetics = self.kinetics(temperature)
+        thickness = self.material.kinetics.boundary_thickness.at(temperature)
         rate = nucleation_rate(
             phases,
             self.nucleation_parameters(),
             fields["c_alpha"],
-            fields["diffusivity"],
             boundary,
             state.fields["f_schwarz"],
             fields["h"],
+            kinetics.lattice_diffusivity,
+            self.material.kinetics.boundary_diffusion.at(temperature) / thickness,
+            kinetics.suppression,
             space.xp,
         )
         return rate, phases
@@ -637,8 +649,12 @@ def _build_expressions(
             [*chem, "S", "Q", "f", "h", "xb", "m", "g", "p", "vm", "g0", "x0", "kb", "sl"],
         ),
         "one_minus": ("1 - h", ["h"]),
-        # L (m + 25 |Δ|/V_m): the fastest relaxation rate of the phase fields (|∂²h/∂φ²| ≤ 25)
-        "relaxation": ("L*(m + 25*abs(dv))", ["L", "dv", "m"]),
+        # L (m + (|h_φφ| + |h_ηη|) |Δ|/V_m): the fastest relaxation rate of the phase fields,
+        # with the curvatures of h = g(u) in φ and in a grain order parameter (η² ≤ S)
+        "relaxation": (
+            "L*(m + (abs(gpp*up*up + gp*upp) + abs(gpp*ue*ue + gp*uee))*abs(dv))",
+            ["L", "m", "dv", "gp", "gpp", "up", "upp", "ue", "uee"],
+        ),
         # the Mg a change of h needs at fixed diffusion potential
         "exchange": (
             f"({u}*{u}*{u}*(6*{u}*{u} - 15*{u} + 10) - h)*(xb - x)",
@@ -647,4 +663,20 @@ def _build_expressions(
         "boundary": ("minimum(1, 8*(S*S - Q))", ["S", "Q"]),
         "alpha_mg": ("(1 - h)*x", ["h", "x"]),
     }
+    # the relaxation rate's curvatures of h = g(u): g' = 30u²(1−u)², g'' = 60u(1−u)(1−2u);
+    # u_φ = 2φS/D², u_φφ = 2S(S − 3φ²)/D³, u_η = −2ηφ²/D², u_ηη = 2φ²(3η² − φ² − S)/D³ with
+    # D = φ² + S and η² = S, the largest a single grain order parameter can be
+    d = "(f*f + S + 1e-30)"
+    curvatures = {
+        "gp": f"30*{u}*{u}*(1 - {u})*(1 - {u})",
+        "gpp": f"60*{u}*(1 - {u})*(1 - 2*{u})",
+        "up": f"2*f*S/({d}*{d})",
+        "upp": f"2*S*(S - 3*f*f)/({d}*{d}*{d})",
+        "ue": f"2*sqrt(S)*f*f/({d}*{d})",
+        "uee": f"2*f*f*(2*S - f*f)/({d}*{d}*{d})",
+    }
+    relaxation, names = sources["relaxation"]
+    for name, text in curvatures.items():
+        relaxation = re.sub(r"\b" + name + r"\b", f"({text})", relaxation)
+    sources["relaxation"] = (relaxation, ["L", "m", "dv", "f", "S"])
     return {name: parse_expression(text, names) for name, (text, names) in sources.items()}

@@ -9,7 +9,8 @@ At a point of β fraction ``h`` and Mg mole fraction ``c``, the phase compositio
 With the β parabola, :math:`c_\\beta = x_\\beta + (\\mu - \\mu_{eq})/K`, which leaves one
 monotone equation for :math:`c_\\alpha` (α is convex), solved by Newton's method kept inside a
 shrinking bracket. The compiled CPU kernel stops per point at convergence; the array path (CuPy,
-or NumPy for tests) runs a fixed number of iterations on whole arrays.
+or NumPy for tests) runs a fixed number of iterations on whole arrays, in the logit of
+:math:`c_\\alpha`, which converges as fast for compositions of 1e-9 as of 0.1.
 """
 
 from __future__ import annotations
@@ -128,18 +129,24 @@ def partition(
         )
         return
     x0, stiffness, slope = beta.x0, beta.stiffness, beta.slope
+    # Newton in the logit y = ln(x/(1 - x)), which the entropy term makes nearly linear, kept
+    # inside a shrinking bracket
     inside = h >= 0.9
     x = xp.where(inside, x_equilibrium, (c - h * x0) / xp.maximum(1.0 - h, 1e-12))
     x = xp.clip(x, 2 * X_MIN, 1 - 2 * X_MIN)
-    low = xp.full_like(x, X_MIN)
-    high = xp.full_like(x, 1 - X_MIN)
+    y = xp.log(x / (1 - x))
+    bound = float(np.log((1 - X_MIN) / X_MIN))
+    low = xp.full_like(y, -bound)
+    high = xp.full_like(y, bound)
     for _ in range(ITERATIONS):
+        x = 1.0 / (1.0 + xp.exp(-y))
         residual = (1 - h) * x + h * beta.composition(alpha.potential(x, xp)) - c
         positive = residual > 0
-        high = xp.where(positive, x, high)
-        low = xp.where(positive, low, x)
-        slope_g = (1 - h) + h * alpha.curvature(x, xp) / stiffness
-        step = x - residual / slope_g
-        x = xp.where((step > low) & (step < high), step, 0.5 * (low + high))
+        high = xp.where(positive, y, high)
+        low = xp.where(positive, low, y)
+        slope_g = ((1 - h) + h * alpha.curvature(x, xp) / stiffness) * x * (1 - x)
+        step = y - residual / slope_g
+        y = xp.where((step > low) & (step < high), step, 0.5 * (low + high))
+    x = 1.0 / (1.0 + xp.exp(-y))
     out_alpha[...] = x
     out_beta[...] = x0 + (alpha.potential(x, xp) - slope) / stiffness

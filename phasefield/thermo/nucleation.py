@@ -13,8 +13,10 @@ doi:10.1016/S1359-6462(00)00517-0, who place such nuclei explicitly in a phase-f
     \\beta^* = \\frac{4\\pi r^{*2} D\\,c_\\alpha}{a^4},
 
 with :math:`\\Delta G_v` the driving force per volume of β (parallel tangent,
-:func:`~phasefield.thermo.equilibrium.nucleation_driving_force`), :math:`D` the local Mg
-diffusivity (Schwarz suppression included) and :math:`a` the α lattice parameter. Inside grains
+:func:`~phasefield.thermo.equilibrium.nucleation_driving_force`), :math:`a` the α lattice
+parameter and :math:`D` the Mg diffusivity where the nucleus forms, the Schwarz suppression
+included: the lattice value in a grain, the boundary value :math:`\\delta D_{gb}/\\delta` on a
+boundary (the sharp boundary's, not the diffuse one's of the transport model). Inside grains
 the sites are the atoms (:math:`N = N_A/V_m`, :math:`S = 1`); on a boundary, the atoms of a slab
 of width δ, :math:`N = b\\,(\\delta/w_b) N_A/V_m`, and the barrier of a lens between two grains
 (Clemm & Fisher, Acta Metall. 3, 70 (1955), doi:10.1016/0001-6160(55)90014-6),
@@ -57,8 +59,9 @@ class NucleationParameters:
 
 
 def lens_factor(cos_theta: Any, xp: Any = np) -> Any:
-    """``S(θ) = (2 + cos θ)(1 - cos θ)² / 2`` for a lens on a boundary (0 when wetted)."""
-    c = xp.clip(cos_theta, -1.0, 1.0)
+    """``S(θ) = (2 + cos θ)(1 - cos θ)² / 2`` for a lens on a boundary: 1 for a boundary of no
+    energy (cos θ = 0, a sphere), 0 for a wetted one (cos θ ≥ 1)."""
+    c = xp.clip(cos_theta, 0.0, 1.0)
     return 0.5 * (2.0 + c) * (1.0 - c) ** 2
 
 
@@ -73,10 +76,12 @@ def nucleation_rate(
     phases: Phases,
     parameters: NucleationParameters,
     c_alpha: Any,
-    diffusivity: Any,
     boundary: Any,
     schwarz: Any,
     beta_fraction: Any,
+    lattice_diffusivity: float,
+    boundary_diffusivity: float,
+    suppression: float,
     xp: Any = np,
 ) -> Any:
     """Nuclei per m³ per s at every point (0 where β cannot form or already is).
@@ -85,9 +90,13 @@ def nucleation_rate(
     ----------
     phases : Phases
         The phases at the current temperature.
-    c_alpha, diffusivity, boundary, schwarz, beta_fraction : arrays
-        α composition, Mg diffusivity (m²/s), boundary indicator ``b`` in [0, 1], Schwarz
-        fraction and β fraction ``h`` of every point.
+    c_alpha, boundary, schwarz, beta_fraction : arrays
+        α composition, boundary indicator ``b`` in [0, 1], Schwarz fraction and β fraction
+        ``h`` of every point.
+    lattice_diffusivity, boundary_diffusivity : float
+        Mg in the lattice and in a (sharp) boundary, m²/s.
+    suppression : float
+        ``ΔQ_S / (R T)``: transport is slowed by ``exp(-f ΔQ_S/(R T))``.
     """
     p = parameters
     kt = BOLTZMANN * phases.temperature
@@ -99,6 +108,9 @@ def nucleation_rate(
     barrier = (16.0 * math.pi / 3.0) * p.sigma_p**3 / (safe * safe)
     atom_volume = p.molar_volume_beta / AVOGADRO
     zeldovich = atom_volume / (2.0 * math.pi * radius * radius) * math.sqrt(p.sigma_p / kt)
+    diffusivity = xp.exp(-schwarz * suppression) * (
+        (1.0 - boundary) * lattice_diffusivity + boundary * boundary_diffusivity
+    )
     attachment = 4.0 * math.pi * radius * radius * diffusivity * c_alpha / p.lattice_parameter**4
     sites = AVOGADRO / p.molar_volume
     boundary_energy = (1.0 - schwarz) * p.sigma_gb + schwarz * p.sigma_twin
