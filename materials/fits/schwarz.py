@@ -88,9 +88,8 @@ def main() -> None:
     print(f"critical_size = {size:.4g} m (size_exponent {EXPONENT:g})")
     for temperature, duration, target in [*TARGETS, KEPT]:
         d = anneal(fit.x, temperature, duration, args.a)
-        print(
-            f"  {temperature:.0f} K, {duration / HOUR:g} h: {d * 1e9:.2f} nm (seed {target * 1e9:g})"
-        )
+        hours = duration / HOUR
+        print(f"  {temperature:.0f} K, {hours:g} h: {d * 1e9:.2f} nm (seed {target * 1e9:g})")
     print(f"  s(1, 723 K) = {math.exp(-barrier / (GAS_CONSTANT * 723.0)):.3g}")
 
 

@@ -675,7 +675,7 @@ def _build_expressions(
         "ue": f"2*sqrt(S)*f*f/({d}*{d})",
         "uee": f"2*f*f*(2*S - f*f)/({d}*{d}*{d})",
     }
-    relaxation, names = sources["relaxation"]
+    relaxation = sources["relaxation"][0]
     for name, text in curvatures.items():
         relaxation = re.sub(r"\b" + name + r"\b", f"({text})", relaxation)
     sources["relaxation"] = (relaxation, ["L", "m", "dv", "f", "S"])
