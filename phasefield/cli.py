@@ -242,8 +242,31 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _show_plainly(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """Warnings of a run (e.g. a temperature above the solidus) print as one plain line."""
+    print(f"warning: {message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``phasefield`` console script."""
+    import warnings
+
+    previous = warnings.showwarning
+    warnings.showwarning = _show_plainly
+    try:
+        return _main(argv)
+    finally:
+        warnings.showwarning = previous
+
+
+def _main(argv: Sequence[str] | None) -> int:
     from .config import ConfigError
     from .loop import BlowUpError
     from .store import StoreError

@@ -4,9 +4,11 @@ A nucleus is a sphere (a disc in 2-D, a slab in 1-D) of radius ``R`` with the di
 :math:`p = \\tfrac12[1 - \\tanh(2(r - R)/\\ell)]`: ``phi`` rises to ``max(phi, p)``, the grain
 order parameters give way by ``(1 - p)``, and the Mg mole fraction moves towards the β
 composition, :math:`c \\to c + p\\,(x_\\beta - c)`, out to ``R + 2ℓ``. The Mg this takes is
-removed from a shell around the nucleus (from ``R + 2ℓ`` to ``3R + 2ℓ``) in proportion to the Mg
-each cell holds, so the total is unchanged to round-off and no cell goes negative. A nucleus is
-refused where β already is within ``R + 2ℓ``, or where the shell holds too little Mg.
+removed from a shell around the nucleus (from ``R + 2ℓ`` out to ``3R + 2ℓ``, wider where that
+holds too little: up to ``9R + 2ℓ``) in proportion to the Mg each cell holds, no cell giving
+more than half of it, so the total is unchanged to round-off and no cell goes negative. A
+nucleus is refused where β already is within ``R + 2ℓ``, or where even the widest shell holds
+too little Mg.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ def insert_nucleus(
     """
     xp = backend.xp
     radius = nucleus.radius
-    index, distance = _window(grid, nucleus.centre, 3 * radius + 2 * width)
+    index, distance = _window(grid, nucleus.centre, 9 * radius + 2 * width)
     device_box = tuple(xp.asarray(i) for i in np.ix_(*index))
     phi = fields["phi"]
     old_phi = phi[device_box]
@@ -73,9 +75,14 @@ def insert_nucleus(
     new_c = old_c + profile * (x_beta - old_c)
     new_c = xp.where(near, new_c, old_c)
     excess = float(xp.sum(new_c - old_c))
-    shell = (r >= radius + 2 * width) & (r < 3 * radius + 2 * width) & (old_phi < 0.5)
-    available = float(xp.sum(xp.where(shell, old_c, 0.0)))
-    if excess <= 0 or available * _MOST_TAKEN < excess:
+    if excess <= 0:
+        return False
+    for outer in (3, 5, 7, 9):
+        shell = (r >= radius + 2 * width) & (r < outer * radius + 2 * width) & (old_phi < 0.5)
+        available = float(xp.sum(xp.where(shell, old_c, 0.0)))
+        if available * _MOST_TAKEN >= excess:
+            break
+    else:
         return False
     new_c = xp.where(shell, old_c * (1.0 - excess / available), new_c)
     c[device_box] = new_c.astype(c.dtype)

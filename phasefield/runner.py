@@ -25,6 +25,7 @@ from .handlers import (
     ProgressBar,
     RemapHandler,
     SchwarzHandler,
+    SolidusWatch,
     StoreHandler,
     second_phase,
 )
@@ -53,6 +54,7 @@ def _al_mg_handlers(config: RunConfig, grid: Grid) -> list[Handler]:
             exclude=second_phase,
         ),
         SchwarzHandler(model.schwarz.every_steps),
+        SolidusWatch(model.schwarz.every_steps),
     ]
     if model.nucleation.enabled:
         radius = model.nucleation.radius

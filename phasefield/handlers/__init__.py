@@ -5,7 +5,13 @@ from __future__ import annotations
 from .checkpointer import Checkpointer
 from .grains import GrainAnalysis, RemapHandler
 from .guard import BlowUpGuard
-from .precipitation import NucleationHandler, SchwarzHandler, second_phase
+from .precipitation import (
+    NucleationHandler,
+    SchwarzHandler,
+    SolidusWarning,
+    SolidusWatch,
+    second_phase,
+)
 from .progress import ProgressBar
 from .writer import StoreHandler
 
@@ -17,6 +23,8 @@ __all__ = [
     "ProgressBar",
     "RemapHandler",
     "SchwarzHandler",
+    "SolidusWarning",
+    "SolidusWatch",
     "StoreHandler",
     "second_phase",
 ]

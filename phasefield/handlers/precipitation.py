@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time as wallclock
+import warnings
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,11 @@ from ..grains.statistics import equivalent_diameter
 from ..loop import Handler, Run
 from ..precipitation import Nucleus, insert_nucleus
 
-__all__ = ["NucleationHandler", "SchwarzHandler", "second_phase"]
+__all__ = ["NucleationHandler", "SchwarzHandler", "SolidusWarning", "SolidusWatch", "second_phase"]
+
+
+class SolidusWarning(UserWarning):
+    """The temperature is above the solidus of some α in the run (there is no liquid)."""
 
 
 def second_phase(run: Run) -> Any:
@@ -137,3 +142,43 @@ class SchwarzHandler(Handler):
         grain = xp.minimum(mean * decay, model.schwarz_cap(diameter))  # type: ignore[attr-defined]
         updated = xp.where(labels > 0, grain[labels], schwarz * decay)
         schwarz[...] = updated.astype(schwarz.dtype)
+
+
+class SolidusWatch(Handler):
+    """Every ``every_steps`` steps, compares the temperature with the solidus of the most
+    Mg-rich α in the run; above it (partial melting, which the model does not represent) it
+    warns once per crossing and records the time, temperature and solidus in
+    ``run.info["warnings"]`` (the store's ``warnings`` attribute)."""
+
+    def __init__(self, every_steps: int) -> None:
+        self.every_steps = every_steps
+        self._above = False
+
+    def start(self, run: Run) -> None:
+        self.check(run)
+
+    def after_step(self, run: Run) -> None:
+        if run.state.step % self.every_steps == 0:
+            self.check(run)
+
+    def check(self, run: Run) -> None:
+        from ..thermo.equilibrium import solidus_temperature
+
+        model, space, state = run.model, run.space, run.state
+        temperature = model.temperature(state.time)  # type: ignore[attr-defined]
+        fields = model.evaluate(state, space)  # type: ignore[attr-defined]
+        xp = space.xp
+        in_alpha = fields["h"] < 0.5
+        richest = float(xp.max(xp.where(in_alpha, fields["c_alpha"], 0.0)))
+        solidus = solidus_temperature(model.thermo, richest)  # type: ignore[attr-defined]
+        above = solidus is not None and temperature > solidus
+        if above and not self._above:
+            wt = float(model.composition.weight_percent(richest))  # type: ignore[attr-defined]
+            message = (
+                f"t = {state.time:.6g} s: T = {temperature:.1f} K is above the solidus "
+                f"({solidus:.1f} K) of alpha with {wt:.2f} wt% Mg; the model has no liquid, so "
+                "partial melting is not represented"
+            )
+            warnings.warn(message, SolidusWarning, stacklevel=2)
+            run.info.setdefault("warnings", []).append(message)
+        self._above = above

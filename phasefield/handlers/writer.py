@@ -65,7 +65,13 @@ class StoreHandler(Handler):
             for key in ("remap_checks", "grains_moved", "full_recolourings")
             if key in run.info
         }
-        set_status(run.store, outcome, timings=timings, **({"remap": counts} if counts else {}))
+        extra: dict[str, Any] = {"remap": counts} if counts else {}
+        if run.info.get("warnings"):
+            extra["warnings"] = list(run.info["warnings"])
+        for key in ("nuclei", "nucleation_events"):
+            if key in run.info:
+                extra.setdefault("precipitation", {})[key] = int(run.info[key])
+        set_status(run.store, outcome, timings=timings, **extra)
 
     def _save(self, run: Run) -> None:
         state, space = run.state, run.space

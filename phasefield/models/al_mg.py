@@ -33,16 +33,20 @@ Dynamics:
 
 with the interface mobility interpolated between grain boundaries and α/β interfaces,
 
-.. math:: L = s\\,\\frac{L_{gb}(B + \\epsilon) + L_p P}{B + P + \\epsilon}, \\quad
+.. math:: L = s\\,\\frac{L_{gb}B + L_p P + \\min(L_{gb}, L_p)\\,\\epsilon}{B + P + \\epsilon},
+          \\quad
           B = \\sum_{i<j}\\eta_i^2\\eta_j^2, \\quad P = \\phi^2\\sum_i\\eta_i^2,
 
 ``L_gb = 4 μ_gb(T) / (3ℓ)`` (μ_gb the boundary mobility, Arrhenius), ``L_p = D_L(T) / (r κ)``
 (fast enough that β growth is diffusion controlled for ``r`` ≪ 1), and the Mg diffusivity
 
 .. math:: D = s\\,(1-h)\\big[(1-b)\\,D_L + b\\,\\delta D_{gb}/w_b\\big] + h\\,D_\\beta, \\qquad
-          b = \\min(1, 16B), \\quad w_b = \\int b\\,dx = 2\\ell/3,
+          b = \\min(1, 16B)^2, \\quad w_b = \\int b\\,dx = \\tfrac{16}{35}\\ell,
 
-so that a diffuse boundary carries the flux of a sharp one of width δ. The Schwarz structure
+so that a diffuse boundary carries along it the flux of a sharp one of width δ (b = sech⁸(2x/ℓ)
+across a flat boundary). Across it, the diffuse core also speeds transport somewhat: by about the
+width of the zone where ``b D_gb δ/w_b`` exceeds ``D_L`` over the grain size (the square keeps
+that zone narrow; the tests measure 1.3–1.5 in 20 nm grains at 523 K). The Schwarz structure
 slows every transport process in proportion to its local fraction ``f``,
 
 .. math:: s(f, T) = \\exp\\!\\Big(-\\frac{f\\,\\Delta Q_S}{R T}\\Big),
@@ -155,7 +159,7 @@ class AlMg(SpectralModel):
     gb_width: float
     stabilization: float = 0.0
     interface_kinetics: float = 0.5
-    safety: float = 0.4
+    safety: float = 0.1
     max_temperature_change: float = 2.0
     precipitate_interface: str = "grain_boundary"
     thermo: AlMgThermodynamics = field(init=False, repr=False)
@@ -228,8 +232,8 @@ class AlMg(SpectralModel):
 
     @property
     def boundary_weight(self) -> float:
-        """``w_b = ∫ b dx`` across a flat boundary (``b = 16 η1²η2²`` = sech⁴(2x/ℓ))."""
-        return 2.0 * self.gb_width / 3.0
+        """``w_b = ∫ b dx`` across a flat boundary (``b = (16 η1²η2²)²`` = sech⁸(2x/ℓ))."""
+        return 16.0 * self.gb_width / 35.0
 
     @property
     def composition(self) -> Composition:
@@ -477,8 +481,19 @@ class AlMg(SpectralModel):
             },
         )
         fields["relaxation_max"] = backend.maximum(relaxation)
+        if self._has_boundaries(eta, space):
+            # boundaries relax at the boundary mobility even where a sharp start shows none yet
+            least = -backend.maximum(-schwarz)
+            boundary_rate = self.m * rates["lg"] * math.exp(-least * kinetics.suppression)
+            fields["relaxation_max"] = max(fields["relaxation_max"], boundary_rate)
         fields["temperature"] = temperature
         return fields
+
+    def _has_boundaries(self, eta: Any, space: SpectralSpace) -> bool:
+        """Whether two or more order parameters hold a grain (some value above 1/2)."""
+        xp = space.xp
+        tops = space.backend.to_host(xp.max(eta.reshape(eta.shape[0], -1), axis=1))
+        return int(np.count_nonzero(tops > 0.5)) >= 2
 
     # ---- scalars -----------------------------------------------------------------------------
 
@@ -616,15 +631,18 @@ def _build_expressions(
         "driving": (driving, [*chem, "xb", "vm", "g0", "x0", "kb", "sl"]),
         "weight": (weight, ["dv", "f", "S"]),
         "potential": (f"{mu} / vm", [*chem, "vm"]),
-        # L = s (L_gb (B + ε) + L_p P) / (B + P + ε), B = (S² − Q)/2, P = φ² S
+        # L = s (L_gb B + L_p P + min(L_gb, L_p) ε) / (B + P + ε), B = (S² − Q)/2, P = φ² S:
+        # bulk regions take the slower of the two (no interface moves there, and the faster
+        # would only stiffen the step)
         "mobility": (
-            "exp(-w*q) * (lg*(0.5*(S*S - Q) + eps) + lp*f*f*S) / (0.5*(S*S - Q) + f*f*S + eps)",
+            "exp(-w*q) * (lg*0.5*(S*S - Q) + lp*f*f*S + minimum(lg, lp)*eps)"
+            " / (0.5*(S*S - Q) + f*f*S + eps)",
             ["S", "Q", "f", "w", "q", "lg", "lp", "eps"],
         ),
-        # D = s (1 − h)[(1 − b) D_L + b D_b] + h D_β, b = min(1, 8 (S² − Q))
+        # D = s (1 − h)[(1 − b) D_L + b D_b] + h D_β, b = min(1, 8 (S² − Q))²
         "diffusivity": (
-            "exp(-w*q)*(1 - h)*((1 - minimum(1, 8*(S*S - Q)))*dl + minimum(1, 8*(S*S - Q))*db)"
-            " + h*dp",
+            "exp(-w*q)*(1 - h)*((1 - minimum(1, 8*(S*S - Q))**2)*dl"
+            " + minimum(1, 8*(S*S - Q))**2*db) + h*dp",
             ["S", "Q", "h", "w", "q", "dl", "db", "dp"],
         ),
         # M = V_m D ((1 − h)/G''α + h/G''β) and χ = ∂c/∂μ = V_m ((1 − h)/G''α + h/G''β)
@@ -660,7 +678,7 @@ def _build_expressions(
             f"({u}*{u}*{u}*(6*{u}*{u} - 15*{u} + 10) - h)*(xb - x)",
             ["f", "S", "h", "x", "xb"],
         ),
-        "boundary": ("minimum(1, 8*(S*S - Q))", ["S", "Q"]),
+        "boundary": ("minimum(1, 8*(S*S - Q))**2", ["S", "Q"]),
         "alpha_mg": ("(1 - h)*x", ["h", "x"]),
     }
     # the relaxation rate's curvatures of h = g(u): g' = 30u²(1−u)², g'' = 60u(1−u)(1−2u);

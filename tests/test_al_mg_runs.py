@@ -1,0 +1,293 @@
+"""Runs of the coupled Al–Mg model through the API and the CLI: bad input, conservation through
+nucleation, growth and dissolution, seeded nuclei, the store's outputs and units, resume."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+import yaml
+
+import phasefield as pf
+from phasefield.backend import Backend
+from phasefield.cli import main
+from phasefield.grid import Grid
+from phasefield.handlers import SolidusWarning
+from phasefield.materials import material_path
+from phasefield.models import build_model
+from phasefield.spectral import SpectralSpace
+from phasefield.timesteppers import make_stepper
+
+from .helpers import interrupt_then_resume, write_config
+from .test_runner import assert_identical_stores
+
+BASE = {
+    "name": "almg",
+    "seed": 5,
+    "backend": "numpy",
+    "grid": {"shape": [48, 48], "spacing": 2e-9},
+    "time": {"dt": 1.0, "end": 0.2},
+    "output": {"every": 0.1},
+    "model": {
+        "kind": "al_mg",
+        "composition": {"wt_percent": 15.0},
+        "temperature": 523.0,
+        "order_parameters": 6,
+        "gb_width": 6e-9,
+        "time_step": {"safety": 0.4},
+    },
+    "initial": {"grains": {"kind": "voronoi", "count": 6}},
+}
+
+
+def config(**changes):
+    data = copy.deepcopy(BASE)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key] = {**data[key], **value}
+        else:
+            data[key] = value
+    return data
+
+
+def material_file(folder, change):
+    """A copy of the bundled material, changed by ``change(data)``."""
+    data = yaml.safe_load(material_path("al_mg").read_text())
+    change(data)
+    path = folder / "material.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def slower_boundaries(data, factor=1e4):
+    prefactor = data["kinetics"]["boundary_mobility"]["prefactor"]
+    prefactor["value"] /= factor
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"material": "al_zn"}, "model.material: unknown material 'al_zn'"),
+        ({"temperature": -5.0}, "model.temperature: temperatures must be above 0 K"),
+        ({"temperature": 1500.0}, "model.temperature: 1500 K is outside the material's data"),
+        (
+            {"temperature": {"schedule": [[0, 300], [600, 523], [500, 523]]}},
+            "model.temperature.schedule: times must be strictly increasing",
+        ),
+        ({"composition": {"wt_percent": 115.0}}, "model.composition: wt_percent must be"),
+        ({"composition": {"mole_fraction": -0.1}}, "model.composition: mole_fraction must be"),
+        ({"order_parameters": 1}, "model.order_parameters: must be at least 2"),
+    ],
+)
+def test_bad_model_keys_exit_2_naming_the_key(tmp_path, capsys, change, expected):
+    data = config(model={**BASE["model"], **change})
+    path = write_config(tmp_path, data)
+    assert main(["run", str(path), "--out", str(tmp_path / "out.zarr")]) == 2
+    err = capsys.readouterr().err
+    assert expected in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out.zarr").exists()
+
+
+def test_concentrations_outside_zero_one_are_refused(tmp_path, capsys):
+    c = np.full((48, 48), 0.2)
+    c[3, 4] = 1.3
+    np.save(tmp_path / "c.npy", c)
+    data = config(
+        initial={"grains": BASE["initial"]["grains"], "c": {"kind": "file", "path": "c.npy"}}
+    )
+    assert main(["run", str(write_config(tmp_path, data)), "--out", str(tmp_path / "o.zarr")]) == 2
+    assert "initial.c: values must lie in [0, 1]" in capsys.readouterr().err
+    data["initial"]["c"] = {"kind": "uniform", "value": -0.2}
+    assert main(["run", str(write_config(tmp_path, data))]) == 2
+    assert "initial.c: values must lie in [0, 1]" in capsys.readouterr().err
+    assert not (tmp_path / "o.zarr").exists()
+
+
+def test_a_material_file_missing_a_parameter_or_in_the_wrong_unit(tmp_path, capsys):
+    def drop(data):
+        del data["kinetics"]["lattice_diffusion"]["activation_energy"]
+
+    path = material_file(tmp_path, drop)
+    data = config(model={**BASE["model"], "material": str(path)})
+    assert main(["run", str(write_config(tmp_path, data))]) == 2
+    err = capsys.readouterr().err
+    assert "kinetics.lattice_diffusion.activation_energy: required key is missing" in err
+    assert str(path) in err
+
+    def centimetres(data):
+        data["kinetics"]["lattice_diffusion"]["prefactor"]["unit"] = "cm^2/s"
+
+    path = material_file(tmp_path, centimetres)
+    assert main(["validate", str(write_config(tmp_path, data))]) == 2
+    assert "expected unit 'm^2/s', got 'cm^2/s'" in capsys.readouterr().err
+
+
+def test_every_number_of_the_material_has_a_unit_and_a_source():
+    data = yaml.safe_load(material_path("al_mg").read_text())
+
+    def leaves(node, path=""):
+        if isinstance(node, dict):
+            if "value" in node or "expression" in node:
+                yield path, node
+                return
+            for key, value in node.items():
+                yield from leaves(value, f"{path}.{key}")
+
+    found = list(leaves(data))
+    assert len(found) > 30
+    for path, quantity in found:
+        assert quantity.get("unit"), path
+        source = quantity.get("source", "")
+        assert len(source) > 10, path
+        assert "PLACEHOLDER" not in source, path
+        if source.startswith("fitted"):
+            assert ":" in source, f"{path}: a fit names its target"
+
+
+def bamboo_ids(cells, grains):
+    return (np.arange(cells) * grains // cells).astype(np.int64)
+
+
+def test_total_mg_is_conserved_through_nucleation_growth_and_dissolution(tmp_path):
+    """1-D stack of grains at 523 K: β nucleates on the boundaries and grows; a ramp to 650 K
+    redissolves much of it. The Mg total stays the same to 1e-10 relative at every save."""
+    np.save(tmp_path / "ids.npy", bamboo_ids(256, 8))
+    material = material_file(tmp_path, slower_boundaries)
+    data = {
+        "name": "conservation",
+        "seed": 2,
+        "backend": "numpy",
+        "grid": {"shape": [256], "spacing": 1e-9},
+        "time": {"dt": 0.05, "end": 3.6},
+        "output": {"times": [0.5, 1.0, 2.0, 3.0, 3.5, 3.6]},
+        "model": {
+            "kind": "al_mg",
+            "material": str(material),
+            "composition": {"wt_percent": 15.0},
+            "temperature": {"schedule": [[0, 523], [3, 523], [3.5, 650]]},
+            "order_parameters": 2,
+            "gb_width": 4e-9,
+            "time_step": {"safety": 0.4},
+        },
+        "initial": {"grains": {"kind": "file", "path": "ids.npy"}},
+    }
+    run = pf.run(write_config(tmp_path, data), out=tmp_path / "run.zarr", progress=False)
+    total = run["c_mean"].values
+    assert np.all(np.abs(total - total[0]) < 1e-10 * total[0])
+    fraction = run["precipitate_fraction"].values
+    assert run.attrs["precipitation"]["nuclei"] > 0
+    grown = fraction[run["t"].values == 3.0][0]
+    assert grown > 0.1  # nucleated and grown at 523 K
+    assert fraction[-1] < 0.8 * grown  # redissolving at 650 K
+    c = run["c"].values
+    assert np.all((c >= 0) & (c <= 1))
+
+
+def test_same_seed_same_nuclei_different_seed_different_nuclei(tmp_path):
+    _voronoi(tmp_path)
+    data = config(
+        initial={"grains": {"kind": "file", "path": "ids.npy"}}, time={"dt": 1.0, "end": 0.05}
+    )
+    path = write_config(tmp_path, data)
+    first = pf.run(path, out=tmp_path / "a.zarr", progress=False)
+    again = pf.run(path, out=tmp_path / "b.zarr", progress=False)
+    other = pf.run(
+        write_config(tmp_path, {**data, "seed": 6}, "other.yaml"),
+        out=tmp_path / "c.zarr",
+        progress=False,
+    )
+    phi = first["phi"].values[-1]
+    assert first.attrs["precipitation"]["nuclei"] > 0
+    assert np.array_equal(phi, again["phi"].values[-1])
+    assert not np.allclose(phi, other["phi"].values[-1])
+
+
+def _voronoi(folder):
+    from phasefield.grains import voronoi_ids
+
+    ids = voronoi_ids(Grid((48, 48), 2e-9), 6, np.random.default_rng(1))
+    np.save(folder / "ids.npy", ids)
+    return ids
+
+
+def test_store_has_the_outputs_with_units(tmp_path):
+    run = pf.run(config(), out=tmp_path / "run.zarr", progress=False)
+    for name in ("eta", "phi", "c", "f_schwarz", "grain_id"):
+        assert name in run
+    expected = {
+        "precipitate_fraction": "1",
+        "c_matrix": "wt%",
+        "lattice_parameter": "m",
+        "mean_grain_size": "m",
+        "temperature": "K",
+        "t": "s",
+        "x": "m",
+        "free_energy": "J/m",
+    }
+    for name, unit in expected.items():
+        assert run[name].attrs["units"] == unit, name
+    assert run["c_matrix"].values[0] == pytest.approx(15.0, rel=1e-9)
+    assert run["lattice_parameter"].values[0] == pytest.approx(0.41148e-9, rel=1e-3, abs=0)
+    assert 6 <= run["grain_count"].values[0] <= 8  # ringing of the sharp start may add slivers
+    area = 96e-9 * 96e-9 / 6  # mean equivalent diameter of 6 grains of this mean area, at most
+    assert (
+        0.6 * 2 * np.sqrt(area / np.pi)
+        < run["mean_grain_size"].values[0]
+        < 2 * np.sqrt(area / np.pi)
+    )
+    assert np.all(run["temperature"].values == 523.0)
+    assert run["c_matrix"].values[-1] < 15.0  # β has formed
+    assert run.attrs["status"] == "complete"
+
+
+def test_above_the_solidus_the_run_warns_and_the_store_says_so(tmp_path):
+    data = config(model={**BASE["model"], "temperature": 745.0})
+    data["time"] = {"dt": 1.0, "steps": 3}
+    data["output"] = {"every_steps": 3}
+    with pytest.warns(SolidusWarning, match="above the solidus"):
+        run = pf.run(data, out=tmp_path / "hot.zarr", progress=False)
+    assert "above the solidus" in run.attrs["warnings"][0]
+    assert "742" in run.attrs["warnings"][0]
+
+
+def test_validate_warns_about_the_solidus(tmp_path, capsys):
+    data = config(model={**BASE["model"], "temperature": 750.0})
+    assert main(["validate", str(write_config(tmp_path, data))]) == 0
+    assert "above the solidus of the alloy (742 K)" in capsys.readouterr().err
+
+
+def test_resume_is_bit_identical(tmp_path, monkeypatch):
+    data = config(time={"dt": 1.0, "end": 0.1}, output={"every": 0.025})
+    reference, partial, resumed = interrupt_then_resume(data, tmp_path, monkeypatch, step=25)
+    assert partial.sizes["t"] < reference.sizes["t"]
+    assert_identical_stores(reference, resumed)
+
+
+def test_the_array_path_steps_as_the_compiled_one():
+    """The CuPy logic (array operations, the logit KKS iteration, the array multigrid) gives the
+    compiled CPU kernels' trajectory."""
+    cfg = pf.load_config(config())
+    grid = Grid((48, 48), 2e-9)
+    from phasefield.initial import initial_fields
+
+    fields = None
+    results = []
+    for kernels in ("numba", "array"):
+        backend = Backend("numpy", kernels=kernels)
+        if fields is None:
+            fields = {k: np.asarray(v) for k, v in initial_fields(cfg, grid, backend).items()}
+            phi = fields["phi"]
+            phi[20:28, 20:28] = 1.0
+            fields["eta"] = fields["eta"] * (1 - phi)[None]
+        model = build_model(cfg)
+        space = SpectralSpace(grid, backend, np.float64)
+        stepper = make_stepper("imex_euler", model, space)
+        state = stepper.initialise({k: v.copy() for k, v in fields.items()})
+        for _ in range(30):
+            stepper.step(state, 1.0)
+        results.append({k: backend.to_host(v) for k, v in state.fields.items()} | {"t": state.time})
+    assert results[0]["t"] == pytest.approx(results[1]["t"], rel=1e-9)
+    for name in ("eta", "phi", "c"):
+        assert np.allclose(results[0][name], results[1][name], rtol=0, atol=1e-9), name
