@@ -205,10 +205,20 @@ def _validate(path: Path) -> int:
     grid = config.grid
     cells = math.prod(grid.shape)
     cadence = config.save_cadence.describe()
+    steps = (
+        f"steps of at most {config.time.dt:g}, shorter where the kinetics need"
+        if config.model.kind == "al_mg"
+        else f"about {config.total_steps} steps"
+    )
     print(
         f"# ok: {config.model.kind} on {'x'.join(map(str, grid.shape))} = {cells} cells, "
-        f"about {config.total_steps} steps, saves {cadence} to {config.store_path}"
+        f"{steps}, saves {cadence} to {config.store_path}"
     )
+    if config.model.kind == "al_mg":
+        from .models import build_model
+
+        for line in build_model(config).describe(config.model.mole_fraction()):  # type: ignore[attr-defined]
+            print(f"# {line}")
     if config.model.kind == "grain_growth":
         model = config.model
         tau = model.relaxation_time

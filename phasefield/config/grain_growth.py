@@ -72,7 +72,7 @@ class GrainKeys(Strict):
                 "an ids file) or from an `eta` file (one of them)"
             )
         cells = min(spacing)
-        if self.gb_width < MIN_WIDTH_CELLS * cells:
+        if self.gb_width < MIN_WIDTH_CELLS * cells * (1 - 1e-9):
             problems.append(
                 f"model.gb_width: {self.gb_width:g} is under {MIN_WIDTH_CELLS:g} grid spacings "
                 f"({MIN_WIDTH_CELLS * cells:g}); the boundary would not be resolved: use a "
@@ -116,7 +116,7 @@ class GrainKeys(Strict):
 
     def warnings(self, spacing: tuple[float, ...]) -> list[str]:
         widths = self.gb_width / min(spacing)
-        if MIN_WIDTH_CELLS <= widths < GOOD_WIDTH_CELLS:
+        if MIN_WIDTH_CELLS * (1 - 1e-9) <= widths < GOOD_WIDTH_CELLS * (1 - 1e-9):
             return [
                 f"model.gb_width: {widths:.3g} grid spacings resolves the boundary coarsely; "
                 "boundary energy and mobility are accurate from about 4 spacings"

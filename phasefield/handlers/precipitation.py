@@ -130,7 +130,8 @@ class SchwarzHandler(Handler):
         if backend.maximum(schwarz) <= 0.0:
             return
         temperature = model.temperature(0.5 * (start + now))  # type: ignore[attr-defined]
-        decay = math.exp(-model.schwarz_loss_rate(temperature) * (now - start))  # type: ignore[attr-defined]
+        law = model.schwarz  # type: ignore[attr-defined]
+        decay = math.exp(-law.loss_rate(temperature) * (now - start))
         labels, _, count = grain_labels(state.fields["eta"], backend, grid.ndim, second_phase(run))
         flat = labels.reshape(-1)
         cells = xp.bincount(flat, minlength=count + 1).astype(xp.float64)
@@ -139,7 +140,7 @@ class SchwarzHandler(Handler):
         )
         mean = total / xp.maximum(cells, 1.0)
         diameter = equivalent_diameter(cells * grid.cell_volume, grid.ndim)
-        grain = xp.minimum(mean * decay, model.schwarz_cap(diameter))  # type: ignore[attr-defined]
+        grain = xp.minimum(mean * decay, law.cap(diameter))
         updated = xp.where(labels > 0, grain[labels], schwarz * decay)
         schwarz[...] = updated.astype(schwarz.dtype)
 

@@ -65,15 +65,14 @@ phase fields, the chemical stiffness of KKS included, see :meth:`AlMg.max_step`)
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
 
-from ..expression import Expression, parse_expression
-from ..materials import GAS_CONSTANT, AlMgMaterial
+from ..expression import Expression
+from ..materials import AlMgMaterial
 from ..spectral import SpectralSpace
 from ..state import State
 from ..temperature import TemperatureProgramme
@@ -82,38 +81,16 @@ from ..thermo.equilibrium import alpha_beta
 from ..thermo.gibbs import AlMgThermodynamics, Phases
 from ..thermo.kks import partition
 from ..thermo.nucleation import NucleationParameters, nucleation_rate
+from .al_mg_terms import alpha_expressions, build_expressions
 from .base import DiffusionProblem, KPolynomial, SpectralModel, StepTerms
 from .moelans import gamma_for_energy_ratio
+from .schwarz import SchwarzLaw
 
 __all__ = ["AlMg", "AlMgKinetics"]
 
 GAMMA = 1.5
 #: Weight keeping the mobility of bulk regions at the grain-boundary value.
 _BULK = 1e-6
-
-
-def _alpha_expressions(terms: int) -> tuple[str, str, str]:
-    """``G_α``, ``G'_α`` and ``G''_α`` of the Redlich–Kister α as expression text in ``x``,
-    with scalars ``ga, gm, rt, l0, l1, ...``."""
-    y = "(1 - 2*x)"
-
-    def horner(coefficients: list[str]) -> str:
-        text = coefficients[-1]
-        for coefficient in reversed(coefficients[:-1]):
-            text = f"({coefficient} + {y}*{text})"
-        return text
-
-    names = [f"l{k}" for k in range(terms)]
-    value = horner(names)
-    first = horner([f"{k + 1}*l{k + 1}" for k in range(terms - 1)]) if terms > 1 else "0"
-    second = (
-        horner([f"{(k + 1) * (k + 2)}*l{k + 2}" for k in range(terms - 2)]) if terms > 2 else "0"
-    )
-    # dP/dx = -2 P'(y), d²P/dx² = 4 P''(y), with g = x(1-x)
-    energy = f"(1 - x)*ga + x*gm + rt*(x*log(x) + (1 - x)*log(1 - x)) + x*(1 - x)*{value}"
-    potential = f"gm - ga + rt*log(x/(1 - x)) + {y}*{value} - 2*x*(1 - x)*{first}"
-    curvature = f"rt/(x*(1 - x)) - 2*{value} - 4*{y}*{first} + 4*x*(1 - x)*{second}"
-    return energy, potential, curvature
 
 
 @dataclass(frozen=True)
@@ -163,6 +140,7 @@ class AlMg(SpectralModel):
     max_temperature_change: float = 2.0
     precipitate_interface: str = "grain_boundary"
     thermo: AlMgThermodynamics = field(init=False, repr=False)
+    schwarz: SchwarzLaw = field(init=False)
     gamma_p: float = field(init=False)
     _expressions: dict[str, Expression] = field(init=False, repr=False)
 
@@ -190,18 +168,19 @@ class AlMg(SpectralModel):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "thermo", AlMgThermodynamics(self.material))
+        object.__setattr__(self, "schwarz", SchwarzLaw.of(self.material))
         if self.precipitate_interface == "material":
             gamma_p = gamma_for_energy_ratio(self.sigma_p / self.sigma_gb)
         else:
             gamma_p = GAMMA
         object.__setattr__(self, "gamma_p", gamma_p)
         terms = len(self.material.thermodynamics.alpha.interaction)
-        energy, potential, curvature = _alpha_expressions(terms)
+        energy, potential, curvature = alpha_expressions(terms)
         scalars = ["ga", "gm", "rt", *[f"l{k}" for k in range(terms)]]
         object.__setattr__(
             self,
             "_expressions",
-            _build_expressions(energy, potential, curvature, scalars),
+            build_expressions(energy, potential, curvature, scalars),
         )
 
     # ---- constants ---------------------------------------------------------------------------
@@ -251,18 +230,17 @@ class AlMg(SpectralModel):
 
     def kinetics(self, temperature: float) -> AlMgKinetics:
         k = self.material.kinetics
-        rt = GAS_CONSTANT * temperature
         return AlMgKinetics(
             lattice_diffusivity=k.lattice_diffusion.at(temperature),
             boundary_diffusivity=k.boundary_diffusion.at(temperature) / self.boundary_weight,
             beta_diffusivity=k.beta_diffusion.at(temperature),
             boundary_mobility=k.boundary_mobility.at(temperature),
-            suppression=self.material.schwarz.suppression_energy.at(temperature) / rt,
+            suppression=self.schwarz.exponent(temperature),
         )
 
     def suppression_factor(self, schwarz_fraction: float, temperature: float) -> float:
         """``s(f, T) = exp(-f ΔQ_S / (R T))``: the factor a Schwarz structure puts on transport."""
-        return math.exp(-schwarz_fraction * self.kinetics(temperature).suppression)
+        return self.schwarz.suppression(schwarz_fraction, temperature)
 
     def landing_time(self, time: float) -> float | None:
         return self.programme.next_breakpoint(time)
@@ -552,6 +530,40 @@ class AlMg(SpectralModel):
         energy = {1: "J/m^2", 2: "J/m", 3: "J"}[ndim]
         return {**self.units, "free_energy": energy}
 
+    def describe(self, x_alloy: float) -> list[str]:
+        """What the alloy and its kinetics are at the programme's temperatures (for
+        ``phasefield validate``)."""
+        from ..thermo.equilibrium import beta_solvus_temperature, solidus_temperature
+
+        wt = float(self.composition.weight_percent(x_alloy))
+        solvus = beta_solvus_temperature(self.thermo, x_alloy)
+        solidus = solidus_temperature(self.thermo, x_alloy)
+        lines = [
+            f"alloy: {wt:.3g} wt% Mg (Mg mole fraction {x_alloy:.4f}); beta solvus "
+            + (f"{solvus:.0f} K" if solvus else "none in range")
+            + ", solidus "
+            + (f"{solidus:.0f} K" if solidus else "none in range")
+        ]
+        for temperature in sorted(set(self.programme.temperatures)):
+            phases = self.phases(temperature)
+            equilibrium = alpha_beta(phases, x_alloy)
+            kinetics = self.kinetics(temperature)
+            tau = self.gb_width**2 / (8 * kinetics.boundary_mobility * self.sigma_gb)
+            slowed = self.safety * tau / self.suppression_factor(1, temperature)
+            alpha_wt = float(self.composition.weight_percent(equilibrium.x_alpha))
+            fraction = equilibrium.beta_fraction
+            state = (
+                f"equilibrium beta fraction {fraction:.3f}, alpha {alpha_wt:.2f} wt%"
+                if fraction > 0
+                else f"single alpha (the beta solvus is at {alpha_wt:.2f} wt%)"
+            )
+            lines.append(
+                f"{temperature:g} K: {state}; D_lattice {kinetics.lattice_diffusivity:.3g} m^2/s; "
+                f"boundary relaxation {tau:.3g} s (steps <= {self.safety * tau:.3g} s without "
+                f"Schwarz structure, {slowed:.3g} s with it)"
+            )
+        return lines
+
     # ---- nucleation and the Schwarz law -------------------------------------------------------
 
     def nucleation_parameters(self) -> NucleationParameters:
@@ -593,108 +605,3 @@ class AlMg(SpectralModel):
             space.xp,
         )
         return rate, phases
-
-    def schwarz_loss_rate(self, temperature: float) -> float:
-        """``k_S(T) = ν_S exp(-Q_S/(R T))`` (1/s): thermal loss of the Schwarz structure."""
-        schwarz = self.material.schwarz
-        energy = schwarz.loss_energy.at(temperature)
-        return schwarz.loss_prefactor.at(temperature) * math.exp(
-            -energy / (GAS_CONSTANT * temperature)
-        )
-
-    def schwarz_cap(self, diameter: Any) -> Any:
-        """``f_max(d) = 1 / (1 + (d/d_S)^n)``: the most Schwarz structure a grain of size ``d``
-        keeps; grains that outgrow the structure lose it."""
-        schwarz = self.material.schwarz
-        size = schwarz.critical_size.at(300.0)
-        exponent = schwarz.size_exponent.at(300.0)
-        return 1.0 / (1.0 + (diameter / size) ** exponent)
-
-
-def _build_expressions(
-    energy: str, potential: str, curvature: str, scalars: list[str]
-) -> dict[str, Expression]:
-    """The pointwise expressions of the model, parsed and checked once."""
-    chem = [*scalars, "x"]
-    line_energy = "(g0 + (xb - x0)*(sl + 0.5*kb*(xb - x0)))"
-    fa = f"({energy})"
-    mu = f"({potential})"
-    # Δ/V_m with Δ = Gβ(cβ) − Gα(cα) − μ (cβ − cα), the grand-potential difference of β and
-    # α at the local diffusion potential (J/m³); the chemical terms carry the weight
-    # g'(u) Δ/V_m / (φ² + S)², with u = φ²/(φ² + S) and g'(u) = 30 u²(1 − u)²
-    u = "(f*f / (f*f + S + 1e-30))"
-    driving = f"({line_energy} - {fa} - {mu}*(xb - x)) / vm"
-    weight = f"30*{u}*{u}*(1 - {u})*(1 - {u}) * dv / ((f*f + S)*(f*f + S) + 1e-30)"
-    sources = {
-        "square": ("u*u", ["u"]),
-        "h": (f"{u}*{u}*{u}*(6*{u}*{u} - 15*{u} + 10)", ["f", "S"]),
-        "driving": (driving, [*chem, "xb", "vm", "g0", "x0", "kb", "sl"]),
-        "weight": (weight, ["dv", "f", "S"]),
-        "potential": (f"{mu} / vm", [*chem, "vm"]),
-        # L = s (L_gb B + L_p P + min(L_gb, L_p) ε) / (B + P + ε), B = (S² − Q)/2, P = φ² S:
-        # bulk regions take the slower of the two (no interface moves there, and the faster
-        # would only stiffen the step)
-        "mobility": (
-            "exp(-w*q) * (lg*0.5*(S*S - Q) + lp*f*f*S + minimum(lg, lp)*eps)"
-            " / (0.5*(S*S - Q) + f*f*S + eps)",
-            ["S", "Q", "f", "w", "q", "lg", "lp", "eps"],
-        ),
-        # D = s (1 − h)[(1 − b) D_L + b D_b] + h D_β, b = min(1, 8 (S² − Q))²
-        "diffusivity": (
-            "exp(-w*q)*(1 - h)*((1 - minimum(1, 8*(S*S - Q))**2)*dl"
-            " + minimum(1, 8*(S*S - Q))**2*db) + h*dp",
-            ["S", "Q", "h", "w", "q", "dl", "db", "dp"],
-        ),
-        # M = V_m D ((1 − h)/G''α + h/G''β) and χ = ∂c/∂μ = V_m ((1 − h)/G''α + h/G''β)
-        "transport": (
-            f"vm * d * ((1 - h) / ({curvature}) + h / kb)",
-            [*chem, "h", "d", "vm", "kb"],
-        ),
-        "capacity": (f"vm * ((1 - h) / ({curvature}) + h / kb)", [*chem, "h", "vm", "kb"]),
-        "drive_eta": (
-            "-mobility*(m*(u*u*u - u + 2*u*(g*(S - u*u) + p*phi*phi)) - k*lap"
-            " - 2*u*phi*phi*weight)",
-            ["u", "lap", "S", "mobility", "phi", "weight", "m", "g", "p", "k"],
-        ),
-        "drive_phi": (
-            "-mobility*(m*(phi*phi*phi - phi + 2*p*phi*S) - k*lap + 2*phi*S*weight)",
-            ["lap", "S", "mobility", "phi", "weight", "m", "g", "p", "k"],
-        ),
-        # bulk free-energy density, J/m³
-        "energy": (
-            "m*(0.25*Q - 0.5*S + 0.25*f*f*f*f - 0.5*f*f + 0.5*g*(S*S - Q) + p*f*f*S + 0.25)"
-            f" + ((1 - h)*{fa} + h*{line_energy}) / vm",
-            [*chem, "S", "Q", "f", "h", "xb", "m", "g", "p", "vm", "g0", "x0", "kb", "sl"],
-        ),
-        "one_minus": ("1 - h", ["h"]),
-        # L (m + (|h_φφ| + |h_ηη|) |Δ|/V_m): the fastest relaxation rate of the phase fields,
-        # with the curvatures of h = g(u) in φ and in a grain order parameter (η² ≤ S)
-        "relaxation": (
-            "L*(m + (abs(gpp*up*up + gp*upp) + abs(gpp*ue*ue + gp*uee))*abs(dv))",
-            ["L", "m", "dv", "gp", "gpp", "up", "upp", "ue", "uee"],
-        ),
-        # the Mg a change of h needs at fixed diffusion potential
-        "exchange": (
-            f"({u}*{u}*{u}*(6*{u}*{u} - 15*{u} + 10) - h)*(xb - x)",
-            ["f", "S", "h", "x", "xb"],
-        ),
-        "boundary": ("minimum(1, 8*(S*S - Q))**2", ["S", "Q"]),
-        "alpha_mg": ("(1 - h)*x", ["h", "x"]),
-    }
-    # the relaxation rate's curvatures of h = g(u): g' = 30u²(1−u)², g'' = 60u(1−u)(1−2u);
-    # u_φ = 2φS/D², u_φφ = 2S(S − 3φ²)/D³, u_η = −2ηφ²/D², u_ηη = 2φ²(3η² − φ² − S)/D³ with
-    # D = φ² + S and η² = S, the largest a single grain order parameter can be
-    d = "(f*f + S + 1e-30)"
-    curvatures = {
-        "gp": f"30*{u}*{u}*(1 - {u})*(1 - {u})",
-        "gpp": f"60*{u}*(1 - {u})*(1 - 2*{u})",
-        "up": f"2*f*S/({d}*{d})",
-        "upp": f"2*S*(S - 3*f*f)/({d}*{d}*{d})",
-        "ue": f"2*sqrt(S)*f*f/({d}*{d})",
-        "uee": f"2*f*f*(2*S - f*f)/({d}*{d}*{d})",
-    }
-    relaxation = sources["relaxation"][0]
-    for name, text in curvatures.items():
-        relaxation = re.sub(r"\b" + name + r"\b", f"({text})", relaxation)
-    sources["relaxation"] = (relaxation, ["L", "m", "dv", "f", "S"])
-    return {name: parse_expression(text, names) for name, (text, names) in sources.items()}
