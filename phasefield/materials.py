@@ -18,11 +18,19 @@ import os
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .config.errors import ConfigError, format_validation_error
 from .expression import ExpressionError, parse_expression
@@ -120,35 +128,45 @@ class TemperatureFunction(_Section):
         raise ValueError(f"temperature {temperature:g} K is outside the function's range")
 
 
+def _unit(unit: str) -> Any:
+    """A check that a quantity is in ``unit``."""
+
+    def check(quantity: Quantity) -> Quantity:
+        _expect(quantity.unit, unit)
+        return quantity
+
+    return AfterValidator(check)
+
+
+JoulePerMole = Annotated[Quantity, _unit("J/mol")]
+Metre = Annotated[Quantity, _unit("m")]
+Kelvin = Annotated[Quantity, _unit("K")]
+GramPerMole = Annotated[Quantity, _unit("g/mol")]
+CubicMetrePerMole = Annotated[Quantity, _unit("m^3/mol")]
+JoulePerSquareMetre = Annotated[Quantity, _unit("J/m^2")]
+PerSecond = Annotated[Quantity, _unit("1/s")]
+WeightPercent = Annotated[Quantity, _unit("wt%")]
+Dimensionless = Annotated[Quantity, _unit("1")]
+
+
 class SolutionPhase(_Section):
     """A substitutional solution: end members and Redlich–Kister interactions, J/mol."""
 
     description: str
-    G_Al: Quantity
-    G_Mg: Quantity
-    interaction: list[Quantity] = Field(min_length=1, description="L0, L1, ... (Redlich–Kister)")
-
-    @model_validator(mode="after")
-    def _units(self) -> SolutionPhase:
-        for quantity in (self.G_Al, self.G_Mg, *self.interaction):
-            _expect(quantity.unit, "J/mol")
-        return self
+    G_Al: JoulePerMole
+    G_Mg: JoulePerMole
+    interaction: list[JoulePerMole] = Field(
+        min_length=1, description="L0, L1, ... (Redlich–Kister)"
+    )
 
 
 class CompoundPhase(_Section):
     """A line compound, given a narrow parabola around its composition."""
 
     description: str
-    x_Mg: Quantity
-    G: Quantity
-    curvature: Quantity
-
-    @model_validator(mode="after")
-    def _units(self) -> CompoundPhase:
-        _expect(self.x_Mg.unit, "1")
-        _expect(self.G.unit, "J/mol")
-        _expect(self.curvature.unit, "J/mol")
-        return self
+    x_Mg: Dimensionless
+    G: JoulePerMole
+    curvature: JoulePerMole
 
 
 class Thermodynamics(_Section):
@@ -162,113 +180,66 @@ class Arrhenius(_Section):
     """``prefactor * exp(-activation_energy / (R T))``."""
 
     prefactor: Quantity
-    activation_energy: Quantity
-
-    @field_validator("activation_energy")
-    @classmethod
-    def _energy(cls, value: Quantity) -> Quantity:
-        _expect(value.unit, "J/mol")
-        return value
+    activation_energy: JoulePerMole
 
     def at(self, temperature: float) -> float:
         energy = self.activation_energy.at(temperature)
         return self.prefactor.at(temperature) * math.exp(-energy / (GAS_CONSTANT * temperature))
 
 
-def _arrhenius_unit(value: Arrhenius, unit: str) -> Arrhenius:
-    _expect(value.prefactor.unit, unit)
-    return value
+def _prefactor(unit: str) -> Any:
+    """A check that an Arrhenius law's prefactor is in ``unit``."""
+
+    def check(law: Arrhenius) -> Arrhenius:
+        try:
+            _expect(law.prefactor.unit, unit)
+        except ValueError as err:
+            raise ValueError(f"prefactor: {err}") from None
+        return law
+
+    return AfterValidator(check)
 
 
 class Kinetics(_Section):
-    lattice_diffusion: Arrhenius
-    boundary_diffusion: Arrhenius
-    boundary_thickness: Quantity
-    beta_diffusion: Arrhenius
-    boundary_mobility: Arrhenius
-
-    @model_validator(mode="after")
-    def _units(self) -> Kinetics:
-        _arrhenius_unit(self.lattice_diffusion, "m^2/s")
-        _arrhenius_unit(self.boundary_diffusion, "m^3/s")
-        _arrhenius_unit(self.beta_diffusion, "m^2/s")
-        _arrhenius_unit(self.boundary_mobility, "m^4/(J s)")
-        _expect(self.boundary_thickness.unit, "m")
-        return self
+    lattice_diffusion: Annotated[Arrhenius, _prefactor("m^2/s")]
+    boundary_diffusion: Annotated[Arrhenius, _prefactor("m^3/s")]
+    boundary_thickness: Metre
+    beta_diffusion: Annotated[Arrhenius, _prefactor("m^2/s")]
+    boundary_mobility: Annotated[Arrhenius, _prefactor("m^4/(J s)")]
 
 
 class Interfaces(_Section):
-    grain_boundary_energy: Quantity
-    twin_boundary_energy: Quantity
-    precipitate_energy: Quantity
-
-    @model_validator(mode="after")
-    def _units(self) -> Interfaces:
-        for quantity in (
-            self.grain_boundary_energy,
-            self.twin_boundary_energy,
-            self.precipitate_energy,
-        ):
-            _expect(quantity.unit, "J/m^2")
-        return self
+    grain_boundary_energy: JoulePerSquareMetre
+    twin_boundary_energy: JoulePerSquareMetre
+    precipitate_energy: JoulePerSquareMetre
 
 
 class Structure(_Section):
-    molar_volume_alpha: Quantity
-    molar_volume_beta: Quantity
-    lattice_parameter_Al: Quantity
-    lattice_parameter_reference: Quantity
-    lattice_reference_composition: Quantity
-
-    @model_validator(mode="after")
-    def _units(self) -> Structure:
-        _expect(self.molar_volume_alpha.unit, "m^3/mol")
-        _expect(self.molar_volume_beta.unit, "m^3/mol")
-        _expect(self.lattice_parameter_Al.unit, "m")
-        _expect(self.lattice_parameter_reference.unit, "m")
-        _expect(self.lattice_reference_composition.unit, "wt%")
-        return self
+    molar_volume_alpha: CubicMetrePerMole
+    molar_volume_beta: CubicMetrePerMole
+    lattice_parameter_Al: Metre
+    lattice_parameter_reference: Metre
+    lattice_reference_composition: WeightPercent
 
 
 class Schwarz(_Section):
     """The Schwarz-structure law (see ``materials/README.md``)."""
 
-    suppression_energy: Quantity
-    loss_prefactor: Quantity
-    loss_energy: Quantity
-    critical_size: Quantity
-    size_exponent: Quantity
-
-    @model_validator(mode="after")
-    def _units(self) -> Schwarz:
-        _expect(self.suppression_energy.unit, "J/mol")
-        _expect(self.loss_prefactor.unit, "1/s")
-        _expect(self.loss_energy.unit, "J/mol")
-        _expect(self.critical_size.unit, "m")
-        _expect(self.size_exponent.unit, "1")
-        return self
+    suppression_energy: JoulePerMole
+    loss_prefactor: PerSecond
+    loss_energy: JoulePerMole
+    critical_size: Metre
+    size_exponent: Dimensionless
 
 
 class TemperatureRange(_Section):
-    minimum: Quantity
-    maximum: Quantity
-
-    @model_validator(mode="after")
-    def _units(self) -> TemperatureRange:
-        _expect(self.minimum.unit, "K")
-        _expect(self.maximum.unit, "K")
-        return self
+    minimum: Kelvin
+    maximum: Kelvin
 
 
 class MolarMasses(_Section):
-    Al: Quantity
-    Mg: Quantity
-
-    @model_validator(mode="after")
-    def _units(self) -> MolarMasses:
-        _expect(self.Al.unit, "g/mol")
-        _expect(self.Mg.unit, "g/mol")
-        return self
+    Al: GramPerMole
+    Mg: GramPerMole
 
 
 class AlMgMaterial(_Section):

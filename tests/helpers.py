@@ -28,7 +28,12 @@ BASE: dict[str, Any] = {
 
 def config(**changes: Any) -> dict[str, Any]:
     """BASE with top-level sections updated (dicts merged one level deep)."""
-    data = copy.deepcopy(BASE)
+    return merged(BASE, **changes)
+
+
+def merged(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """A copy of ``base`` with top-level sections updated (dicts merged one level deep)."""
+    data = copy.deepcopy(base)
     for key, value in changes.items():
         if isinstance(value, dict) and isinstance(data.get(key), dict):
             data[key] = {**data[key], **value}

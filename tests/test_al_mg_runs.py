@@ -3,7 +3,6 @@ nucleation, growth and dissolution, seeded nuclei, the store's outputs and units
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +19,7 @@ from phasefield.models import build_model
 from phasefield.spectral import SpectralSpace
 from phasefield.timesteppers import make_stepper
 
-from .helpers import interrupt_then_resume, write_config
+from .helpers import interrupt_then_resume, merged, write_config
 from .test_runner import assert_identical_stores
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,13 +44,7 @@ BASE = {
 
 
 def config(**changes):
-    data = copy.deepcopy(BASE)
-    for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(data.get(key), dict):
-            data[key] = {**data[key], **value}
-        else:
-            data[key] = value
-    return data
+    return merged(BASE, **changes)
 
 
 def material_file(folder, change):
