@@ -93,8 +93,9 @@ class NucleationHandler(Handler):
         if placed:
             run.stepper.resynchronise(state, "eta")
             run.stepper.resynchronise(state, "phi")
-        run.info["nuclei"] = run.info.get("nuclei", 0) + placed
-        run.info["nucleation_events"] = run.info.get("nucleation_events", 0) + 1
+        # counts live in the checkpointed extras, so a resumed run reports the whole run's
+        run.extras["nuclei"] = np.int64(int(run.extras.get("nuclei", 0)) + placed)
+        run.extras["nucleation_events"] = np.int64(int(run.extras.get("nucleation_events", 0)) + 1)
         return placed
 
 
@@ -149,11 +150,10 @@ class SolidusWatch(Handler):
     """Every ``every_steps`` steps, compares the temperature with the solidus of the most
     Mg-rich α in the run; above it (partial melting, which the model does not represent) it
     warns once per crossing and records the time, temperature and solidus in
-    ``run.info["warnings"]`` (the store's ``warnings`` attribute)."""
+    ``run.extras["warnings"]`` (kept in checkpoints; the store's ``warnings`` attribute)."""
 
     def __init__(self, every_steps: int) -> None:
         self.every_steps = every_steps
-        self._above = False
 
     def start(self, run: Run) -> None:
         self.check(run)
@@ -173,7 +173,7 @@ class SolidusWatch(Handler):
         richest = float(xp.max(xp.where(in_alpha, fields["c_alpha"], 0.0)))
         solidus = solidus_temperature(model.thermo, richest)  # type: ignore[attr-defined]
         above = solidus is not None and temperature > solidus
-        if above and not self._above:
+        if above and not bool(run.extras.get("above_solidus", False)):
             wt = float(model.composition.weight_percent(richest))  # type: ignore[attr-defined]
             message = (
                 f"t = {state.time:.6g} s: T = {temperature:.1f} K is above the solidus "
@@ -181,5 +181,6 @@ class SolidusWatch(Handler):
                 "partial melting is not represented"
             )
             warnings.warn(message, SolidusWarning, stacklevel=2)
-            run.info.setdefault("warnings", []).append(message)
-        self._above = above
+            earlier = [str(line) for line in run.extras.get("warnings", [])]
+            run.extras["warnings"] = np.array([*earlier, message])
+        run.extras["above_solidus"] = np.bool_(above)

@@ -66,11 +66,11 @@ class StoreHandler(Handler):
             if key in run.info
         }
         extra: dict[str, Any] = {"remap": counts} if counts else {}
-        if run.info.get("warnings"):
-            extra["warnings"] = list(run.info["warnings"])
+        if len(run.extras.get("warnings", [])):
+            extra["warnings"] = [str(line) for line in run.extras["warnings"]]
         for key in ("nuclei", "nucleation_events"):
-            if key in run.info:
-                extra.setdefault("precipitation", {})[key] = int(run.info[key])
+            if key in run.extras:
+                extra.setdefault("precipitation", {})[key] = int(run.extras[key])
         set_status(run.store, outcome, timings=timings, **extra)
 
     def _save(self, run: Run) -> None:
