@@ -234,7 +234,7 @@ def run(
         path,
         grid,
         _store_attrs(config, array_backend.name, array_backend.fft_engine, array_backend.device),
-        units=model.units_of(grid.ndim) if hasattr(model, "units_of") else dict(model.units),
+        units=model.units_of(grid.ndim),
         component_dims={"eta": "op"},
         coords=GrainAnalysis.coords,
     )

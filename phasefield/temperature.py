@@ -49,11 +49,3 @@ class TemperatureProgramme:
         """The first schedule point after ``time`` (steps land on it), or None."""
         i = bisect.bisect_right(self.times, time)
         return self.times[i] if i < len(self.times) else None
-
-    @property
-    def maximum(self) -> float:
-        return max(self.temperatures)
-
-    @property
-    def minimum(self) -> float:
-        return min(self.temperatures)

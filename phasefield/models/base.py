@@ -133,6 +133,10 @@ class SpectralModel(ABC):
         """Fields kept in real space only: the conserved ones and auxiliary ones (default none)."""
         return self.conserved_fields
 
+    def units_of(self, ndim: int) -> dict[str, str]:
+        """Units of every stored variable on a grid of ``ndim`` axes (default :attr:`units`)."""
+        return dict(self.units)
+
     def landing_time(self, time: float) -> float | None:
         """A time after ``time`` that steps should land on (e.g. a schedule's kink), or None."""
         return None

@@ -65,13 +65,6 @@ def lens_factor(cos_theta: Any, xp: Any = np) -> Any:
     return 0.5 * (2.0 + c) * (1.0 - c) ** 2
 
 
-def critical_radius(driving_force_per_volume: float, sigma_p: float) -> float:
-    """``r* = 2σ_p / ΔG_v`` (m); infinite where β cannot form."""
-    if driving_force_per_volume <= 0:
-        return math.inf
-    return 2.0 * sigma_p / driving_force_per_volume
-
-
 def nucleation_rate(
     phases: Phases,
     parameters: NucleationParameters,
