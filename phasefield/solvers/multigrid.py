@@ -94,32 +94,37 @@ def _neighbours(
     return weighted, a1 + a2 + a3 + a4 + a5 + a6
 
 
-def _apply_body(
-    u: np.ndarray, ax: np.ndarray, ay: np.ndarray, az: np.ndarray, d0: np.ndarray, out: np.ndarray
-) -> None:
-    nx, ny, nz = u.shape
-    for i in numba.prange(nx):
-        for j in range(ny):
-            for k in range(nz):
-                weighted, total = _neighbours(u, ax, ay, az, i, j, k)
-                out[i, j, k] = (d0[i, j, k] + total) * u[i, j, k] - weighted
+#: What :func:`_stencil_body` writes: ``A u``, ``b - A u``, ``div``, or ``out + div``, with
+#: ``A u = (d0 + Σ a) u - Σ a u_neighbour`` and ``div = Σ a (u_neighbour - u)``.
+APPLY, RESIDUAL, DIVERGENCE, ADD_DIVERGENCE = 0, 1, 2, 3
 
 
-def _residual_body(
+def _stencil_body(
     u: np.ndarray,
-    b: np.ndarray,
     ax: np.ndarray,
     ay: np.ndarray,
     az: np.ndarray,
     d0: np.ndarray,
+    b: np.ndarray,
     out: np.ndarray,
+    mode: int,
 ) -> None:
+    """The operator, its residual or the flux divergence, by ``mode`` (``d0`` and ``b`` are
+    read only by the modes that use them)."""
     nx, ny, nz = u.shape
     for i in numba.prange(nx):
         for j in range(ny):
             for k in range(nz):
                 weighted, total = _neighbours(u, ax, ay, az, i, j, k)
-                out[i, j, k] = b[i, j, k] - (d0[i, j, k] + total) * u[i, j, k] + weighted
+                divergence = weighted - total * u[i, j, k]
+                if mode == APPLY:
+                    out[i, j, k] = d0[i, j, k] * u[i, j, k] - divergence
+                elif mode == RESIDUAL:
+                    out[i, j, k] = b[i, j, k] - d0[i, j, k] * u[i, j, k] + divergence
+                elif mode == DIVERGENCE:
+                    out[i, j, k] = divergence
+                else:
+                    out[i, j, k] += divergence
 
 
 def _half_sweep_body(
@@ -163,22 +168,6 @@ def _prolong_add_body(coarse: np.ndarray, fine: np.ndarray, fx: int, fy: int, fz
                 fine[i, j, k] += coarse[i // fx, j // fy, k // fz]
 
 
-def _flux_divergence_body(
-    u: np.ndarray, ax: np.ndarray, ay: np.ndarray, az: np.ndarray, out: np.ndarray, accumulate: bool
-) -> None:
-    """``out (+)= Σ_faces a (u_neighbour - u)``: the divergence of face fluxes, conservative."""
-    nx, ny, nz = u.shape
-    for i in numba.prange(nx):
-        for j in range(ny):
-            for k in range(nz):
-                weighted, total = _neighbours(u, ax, ay, az, i, j, k)
-                value = weighted - total * u[i, j, k]
-                if accumulate:
-                    out[i, j, k] += value
-                else:
-                    out[i, j, k] = value
-
-
 class _Variants:
     """A kernel compiled twice, parallel for large grids and serial for small ones (where
     starting threads costs more than the work); chosen by the size of the first array."""
@@ -199,12 +188,10 @@ class _Variants:
 PARALLEL_SIZE = 1 << 14
 
 _harmonic_faces = _Variants(_harmonic_faces_body)
-_apply = _Variants(_apply_body)
-_residual = _Variants(_residual_body)
+_stencil = _Variants(_stencil_body)
 _half_sweep = _Variants(_half_sweep_body)
 _restrict = _Variants(_restrict_body)
 _prolong_add = _Variants(_prolong_add_body)
-_flux_divergence = _Variants(_flux_divergence_body)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -397,7 +384,7 @@ class MultigridSolver:
 
     def apply(self, level: Level, u: Any, out: Any) -> None:
         if self.compiled:
-            _apply(u, *level.faces, level.diagonal, out)
+            _stencil(u, *level.faces, level.diagonal, u, out, APPLY)
             return
         out[...] = level.diagonal * u - self._divergence(level.faces, u)
 
@@ -419,7 +406,7 @@ class MultigridSolver:
         """``out (+)= Σ_faces a (u_neighbour - u)`` (exactly conservative)."""
         u, out = self.view(u), self.view(out)
         if self.compiled:
-            _flux_divergence(u, *faces, out, accumulate)
+            _stencil(u, *faces, u, u, out, ADD_DIVERGENCE if accumulate else DIVERGENCE)
             return
         value = self._divergence(faces, u)
         if accumulate:
@@ -472,7 +459,7 @@ class MultigridSolver:
         self._smooth(level, u, b, SMOOTHING, reverse=False)
         residual = self._array(index, "r")
         if self.compiled:
-            _residual(u, b, *level.faces, level.diagonal, residual)
+            _stencil(u, *level.faces, level.diagonal, b, residual, RESIDUAL)
         else:
             residual[...] = b - (level.diagonal * u - self._divergence(level.faces, u))
         coarse_b = self._array(index + 1, "b")
