@@ -317,7 +317,20 @@ def load_material(name: str, base_dir: Path | None = None) -> AlMgMaterial:
         A missing file, malformed YAML, a missing parameter or a wrong unit, naming the file and
         the key.
     """
-    path = material_path(name, base_dir)
+    path = material_path(name, base_dir).resolve()
+    stat = path.stat()
+    key = (path, stat.st_mtime_ns, stat.st_size)
+    if key not in _LOADED:
+        _LOADED[key] = _read_material(path)
+    return _LOADED[key]
+
+
+#: Materials read so far (frozen, so safe to share), by file and its modification time: a
+#: config's checks and the model that runs it read the file once.
+_LOADED: dict[tuple[Path, int, int], AlMgMaterial] = {}
+
+
+def _read_material(path: Path) -> AlMgMaterial:
     try:
         data = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as err:
