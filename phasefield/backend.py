@@ -36,6 +36,7 @@ __all__ = [
     "available_backends",
     "cache_folder",
     "get_backend",
+    "gpu_count",
     "threads",
 ]
 
@@ -612,6 +613,15 @@ def _cupy_usable() -> tuple[bool, str]:
 @functools.cache
 def _cupy_status() -> tuple[bool, str]:
     return _cupy_usable()
+
+
+def gpu_count() -> int:
+    """CUDA devices CuPy can use here (0 without CuPy, a driver or a device)."""
+    if not _cupy_status()[0]:
+        return 0
+    import cupy
+
+    return int(cupy.cuda.runtime.getDeviceCount())
 
 
 def available_backends() -> list[str]:

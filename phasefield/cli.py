@@ -1,4 +1,4 @@
-"""The ``phasefield`` command: run, validate, summary, grains, schema.
+"""The ``phasefield`` command: run, validate, summary, grains, sweep, report, export, schema.
 
 Exit codes: 0 done; 2 bad input (one line per problem on stderr, naming the key or file, no
 traceback, nothing written); 1 a run that failed while running (its store still opens);
@@ -61,6 +61,35 @@ def _parser() -> argparse.ArgumentParser:
     )
     grains.add_argument("store", type=Path)
     grains.add_argument("--json", action="store_true", help="machine-readable output")
+
+    sweep = commands.add_parser("sweep", help="many runs as Dask tasks")
+    sweep.add_argument("sweep", type=Path, help="sweep file (YAML)")
+    sweep.add_argument(
+        "--scheduler",
+        help="address of a running Dask scheduler (default: an embedded LocalCluster)",
+    )
+    sweep.add_argument(
+        "--workers",
+        type=int,
+        help="workers of the embedded cluster (default: one per GPU, else one per core)",
+    )
+
+    report = commands.add_parser(
+        "report", help="a table (printed and CSV) and PNG figures across runs"
+    )
+    report.add_argument("paths", type=Path, nargs="+", help="sweep files or stores")
+    report.add_argument(
+        "--out",
+        type=Path,
+        help="folder for report.csv and the figures (default: report/ beside the first store)",
+    )
+
+    export = commands.add_parser("export", help="fields as VTK image data for ParaView")
+    export.add_argument("store", type=Path)
+    export.add_argument("--vtk", type=Path, required=True, help="folder for the .vti files")
+    export.add_argument(
+        "--times", type=float, nargs="+", help="model times (nearest saves; default: every save)"
+    )
 
     commands.add_parser("schema", help="the config's JSON Schema, for editors")
     return parser
@@ -252,6 +281,66 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _sweep(args: argparse.Namespace) -> int:
+    from .sweep import load_sweep, run_sweep
+
+    sweep = load_sweep(args.sweep)
+    if args.workers is not None and args.workers < 1:
+        return _bad_input(["--workers: give at least 1"])
+    width = len(str(len(sweep.members)))
+
+    def show(outcome: Any, done: int, total: int) -> None:
+        what = {
+            "complete": f"done in {outcome.seconds:.1f} s",
+            "skipped": "skipped (complete)",
+            "failed": f"FAILED: {outcome.message}",
+        }[outcome.status]
+        print(f"[{done:>{width}}/{total}] {outcome.name}: {what}", flush=True)
+        for line in outcome.warnings:
+            print(f"warning: {outcome.name}: {line}", file=sys.stderr)
+
+    print(f"sweep {sweep.name}: {len(sweep.members)} members, stores in {sweep.out}", flush=True)
+    outcomes = run_sweep(
+        sweep,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        report=show,
+        progress=sys.stderr.isatty(),
+    )
+    failed = [o for o in outcomes if o.status == "failed"]
+    ran = sum(o.status == "complete" for o in outcomes)
+    print(
+        f"sweep {sweep.name}: {ran} run, {len(outcomes) - ran - len(failed)} skipped, "
+        f"{len(failed)} failed; report: phasefield report {args.sweep}"
+    )
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .report import format_table, report
+
+    rows, files, notes = report(args.paths, args.out)
+    print(format_table(rows))
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    derived = [r.name for r in rows if r.grain_size_from == "derived"]
+    if derived:
+        print(
+            "d from 'derived': grain size at the anneal time from d^2 = d0^2 + k t, k fitted "
+            f"over the simulated time ({len(derived)} runs)"
+        )
+    print("wrote " + ", ".join(str(f) for f in files))
+    return EXIT_OK
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .export import export_vtk
+
+    files = export_vtk(args.store, args.vtk, args.times)
+    print(f"wrote {len(files) - 1} VTK image files and {files[-1]} (open it in ParaView)")
+    return EXIT_OK
+
+
 def _show_plainly(
     message: Warning | str,
     category: type[Warning],
@@ -293,6 +382,12 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.command == "grains":
             print_grains(args.store, as_json=args.json)
             return EXIT_OK
+        if args.command == "sweep":
+            return _sweep(args)
+        if args.command == "report":
+            return _report(args)
+        if args.command == "export":
+            return _export(args)
         if args.command == "schema":
             from .config import config_schema
 

@@ -69,7 +69,7 @@ def _al_mg_handlers(config: RunConfig, grid: Grid) -> list[Handler]:
 
 
 # Keys that may change between a run and its resume without changing the result.
-_RESUME_FREE = ("checkpoint",)
+_RESUME_FREE = ("checkpoint", "tags")
 
 
 def _comparable(config: RunConfig) -> dict[str, Any]:

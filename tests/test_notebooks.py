@@ -16,6 +16,7 @@ NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
 def test_notebook_runs(path, tmp_path, monkeypatch):
     monkeypatch.setenv("PHASEFIELD_NOTEBOOK_SMALL", "1")
     monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.setenv("PHASEFIELD_ROOT", str(Path(__file__).parents[1]))
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(
         notebook,
@@ -31,4 +32,10 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
         if output.get("output_type") == "error"
     ]
     assert not errors
-    assert os.path.exists(tmp_path / "out" / "quickstart.zarr") or path.stem != "01_quickstart"
+    stores = {
+        "01_quickstart": ["quickstart.zarr"],
+        "02_grain_growth": ["grains.zarr"],
+        "03_schwarz_vs_nanograined": ["notebook/sc8_523K.zarr", "notebook/report/report.csv"],
+    }[path.stem]
+    for store in stores:
+        assert os.path.exists(tmp_path / "out" / store), store

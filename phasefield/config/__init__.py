@@ -36,6 +36,8 @@ def _read_yaml(path: Path) -> Any:
 def load_config(
     source: str | os.PathLike[str] | dict[str, Any] | RunConfig,
     overrides: dict[str, Any] | None = None,
+    *,
+    base_dir: str | os.PathLike[str] | None = None,
 ) -> RunConfig:
     """Validate a config given as a YAML file path, a dict, or an existing :class:`RunConfig`.
 
@@ -47,6 +49,8 @@ def load_config(
     overrides : dict, optional
         Top-level keys to replace before validation (what the CLI's ``--backend``,
         ``--precision`` and ``--out`` do).
+    base_dir : path, optional
+        The folder relative paths of a dict are taken from (default: the current folder).
 
     Raises
     ------
@@ -60,7 +64,7 @@ def load_config(
     prefix = ""
     if isinstance(source, dict):
         data: Any = source
-        base_dir = Path.cwd()
+        base_dir = Path(base_dir) if base_dir is not None else Path.cwd()
     else:
         path = Path(source)
         data = _read_yaml(path)

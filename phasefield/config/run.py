@@ -170,6 +170,11 @@ class RunConfig(Strict):
     checkpoint: CheckpointConfig = CheckpointConfig()
     model: ModelConfig
     initial: dict[str, InitialCondition]
+    tags: dict[str, str | float] = Field(
+        default_factory=dict,
+        description="free labels carried into the store (e.g. alloy: NG-50, anneal_time: 3600); "
+        "reports group and extrapolate by them; they never change the run",
+    )
 
     @field_validator("name")
     @classmethod

@@ -1,0 +1,144 @@
+"""Matplotlib figures of a report: quantities against temperature, and microstructure panels.
+
+Figures are written with the Agg backend (no screen needed). Derived grain sizes (see
+:mod:`phasefield.report`) are drawn as open markers, simulated ones as filled markers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .store import TIME, open_run
+
+if TYPE_CHECKING:
+    from .report import AnnealRow
+
+__all__ = ["microstructure_panels", "report_figures"]
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _series(rows: Sequence[AnnealRow]) -> dict[str, list[AnnealRow]]:
+    """Rows grouped by alloy and anneal time ("NG-50, 1 h"), each sorted by temperature."""
+    groups: dict[str, list[AnnealRow]] = {}
+    for row in rows:
+        label = f"{row.alloy}, {row.anneal_time / 3600:.3g} h"
+        groups.setdefault(label, []).append(row)
+    return {k: sorted(v, key=lambda r: r.temperature) for k, v in groups.items()}
+
+
+def _against_temperature(
+    rows: Sequence[AnnealRow], attribute: str, ylabel: str, path: Path, log: bool = False
+) -> Path:
+    plt = _pyplot()
+    figure, axes = plt.subplots(figsize=(5.0, 3.6), constrained_layout=True)
+    for label, group in _series(rows).items():
+        t = np.array([r.temperature for r in group])
+        y = np.array([getattr(r, attribute) for r in group], dtype=float)
+        (line,) = axes.plot(t, y, "-", lw=1, label=label)
+        derived = np.array([r.grain_size_from == "derived" for r in group])
+        if attribute != "grain_size_nm":
+            derived[:] = False
+        axes.plot(t[~derived], y[~derived], "o", color=line.get_color())
+        if derived.any():
+            axes.plot(
+                t[derived],
+                y[derived],
+                "o",
+                mfc="none",
+                color=line.get_color(),
+                label=f"{label} (derived)",
+            )
+    if log:
+        axes.set_yscale("log")
+    axes.set_xlabel("annealing temperature [K]")
+    axes.set_ylabel(ylabel)
+    axes.legend(fontsize=7)
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return path
+
+
+def _boundaries(labels: np.ndarray) -> np.ndarray:
+    """Cells whose periodic neighbour has another label (grain boundaries and β edges)."""
+    edge = np.zeros(labels.shape, dtype=bool)
+    for axis in range(labels.ndim):
+        edge |= labels != np.roll(labels, 1, axis=axis)
+    return edge
+
+
+def microstructure_panels(rows: Sequence[AnnealRow], path: Path) -> Path | None:
+    """Grains, Mg and β at the last save of each run (a row of three panels per run; the middle
+    plane of 3-D runs). Runs whose store lacks a field show an empty panel. None if no run
+    stored any of the three."""
+    plt = _pyplot()
+    names = ("grain_id", "c", "phi")
+    titles = ("grains", "Mg (mole fraction)", "beta fraction")
+    loaded = []
+    for row in rows:
+        dataset = open_run(row.store)
+        last = dataset.isel({TIME: -1})
+        planes = {}
+        for name in names:
+            if name in last:
+                values = last[name].values
+                while values.ndim > 2:
+                    values = values[..., values.shape[-1] // 2]
+                planes[name] = values
+        if planes:
+            extent = [0.0, dataset.sizes["x"] * float(dataset["x"].values[1]) * 1e9] * 2
+            loaded.append((row, planes, extent))
+    if not loaded:
+        return None
+    figure, axes = plt.subplots(
+        len(loaded), 3, figsize=(7.5, 2.4 * len(loaded)), constrained_layout=True, squeeze=False
+    )
+    for (row, planes, extent), line in zip(loaded, axes, strict=True):
+        for name, title, ax in zip(names, titles, line, strict=True):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if name not in planes:
+                continue
+            values = planes[name].T
+            if name == "grain_id":
+                shown = np.where(_boundaries(values), 0.0, 1.0)
+                ax.imshow(shown, origin="lower", cmap="gray", extent=extent, vmin=0, vmax=1)
+            else:
+                image = ax.imshow(values, origin="lower", cmap="viridis", extent=extent)
+                figure.colorbar(image, ax=ax, shrink=0.8)
+            ax.set_title(f"{row.alloy} {row.temperature:.0f} K: {title}", fontsize=7)
+        line[0].set_ylabel(f"{extent[1]:.0f} nm", fontsize=7)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
+
+
+def report_figures(rows: Sequence[AnnealRow], folder: Path) -> list[Path]:
+    """The report's PNG files in ``folder``."""
+    files = [
+        _against_temperature(
+            rows, "grain_size_nm", "mean grain size [nm]", folder / "grain_size.png", log=True
+        ),
+        _against_temperature(
+            rows,
+            "precipitate_fraction",
+            "beta-Al3Mg2 fraction",
+            folder / "precipitate_fraction.png",
+        ),
+        _against_temperature(
+            rows, "mg_in_alpha_wt", "Mg in alpha [wt%]", folder / "mg_in_alpha.png"
+        ),
+    ]
+    panels = microstructure_panels(rows, folder / "microstructures.png")
+    return files + ([panels] if panels is not None else [])

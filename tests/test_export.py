@@ -1,0 +1,109 @@
+"""`phasefield export`: every field of the chosen saves as VTK image data, read back exactly."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+import phasefield as pf
+from phasefield.cli import main
+from phasefield.export import export_vtk
+
+from .helpers import config
+
+_TYPES = {"Float64": "<f8", "Float32": "<f4", "Int64": "<i8", "Int32": "<i4", "UInt8": "u1"}
+
+
+def read_vti(path):
+    """Arrays, extent and spacing of a .vti file with raw appended data (UInt64 headers)."""
+    raw = path.read_bytes()
+    head, _, data = raw.partition(b'<AppendedData encoding="raw">')
+    data = data[data.index(b"_") + 1 :]
+    text = head.decode()
+    image = re.search(r'<ImageData WholeExtent="([^"]+)" Origin="([^"]+)" Spacing="([^"]+)"', text)
+    extent = [int(v) for v in image.group(1).split()]
+    shape = tuple(extent[2 * i + 1] - extent[2 * i] + 1 for i in range(3))
+    spacing = [float(v) for v in image.group(3).split()]
+    arrays = {}
+    for name, kind, offset in re.findall(
+        r'<DataArray Name="([^"]+)" NumberOfComponents="1" type="(\w+)" format="appended" '
+        r'offset="(\d+)"',
+        text,
+    ):
+        start = int(offset)
+        size = int(np.frombuffer(data[start : start + 8], "<u8")[0])
+        values = np.frombuffer(data[start + 8 : start + 8 + size], _TYPES[kind])
+        arrays[name] = values.reshape(shape, order="F")
+    return arrays, shape, spacing
+
+
+def test_fields_round_trip_with_positions_and_times(tmp_path):
+    store = tmp_path / "ch.zarr"
+    dataset = pf.run(
+        config(grid={"shape": [24, 16], "spacing": 0.5}, output={"every": 10.0}),
+        out=store,
+        progress=False,
+    )
+    assert main(["export", str(store), "--vtk", str(tmp_path / "vtk"), "--times", "10"]) == 0
+    files = sorted((tmp_path / "vtk").glob("*.vti"))
+    assert [f.name for f in files] == ["small_00001.vti"]
+    arrays, shape, spacing = read_vti(files[0])
+    assert shape == (24, 16, 1)
+    assert spacing[:2] == [0.5, 0.5]
+    np.testing.assert_array_equal(arrays["c"][:, :, 0], dataset["c"].sel(t=10.0).values)
+    collection = (tmp_path / "vtk" / "small.pvd").read_text()
+    assert 'timestep="10.0"' in collection and 'file="small_00001.vti"' in collection
+
+
+def test_a_stack_becomes_one_array_per_component_and_ids_stay_integers(tmp_path):
+    store = tmp_path / "gg.zarr"
+    dataset = pf.run(
+        {
+            "name": "gg",
+            "backend": "numpy",
+            "grid": {"shape": [64, 64], "spacing": 1.0},
+            "time": {"dt": 0.1, "steps": 4},
+            "output": {"every_steps": 4, "fields": ["eta", "grain_id"]},
+            "model": {
+                "kind": "grain_growth",
+                "order_parameters": 6,
+                "gb_energy": 1.0,
+                "gb_width": 4.0,
+                "gb_mobility": 1.0,
+            },
+            "initial": {"grains": {"kind": "voronoi", "count": 6}},
+        },
+        out=store,
+        progress=False,
+    )
+    files = export_vtk(store, tmp_path / "vtk")
+    assert len(files) == dataset.sizes["t"] + 1
+    arrays, _, _ = read_vti(files[-2])
+    assert sorted(arrays) == [f"eta_{i}" for i in range(6)] + ["grain_id"]
+    np.testing.assert_array_equal(arrays["eta_2"][:, :, 0], dataset["eta"].isel(t=-1, op=2).values)
+    assert arrays["grain_id"].dtype.kind == "i"
+    np.testing.assert_array_equal(
+        arrays["grain_id"][:, :, 0], dataset["grain_id"].isel(t=-1).values
+    )
+
+
+def test_bad_input_exits_2_and_writes_nothing(tmp_path, capsys):
+    store = tmp_path / "ch.zarr"
+    pf.run(config(output={"every": 10.0}), out=store, progress=False)
+    assert main(["export", str(store), "--vtk", str(tmp_path / "v"), "--times", "500"]) == 2
+    assert "--times: no save near t = 500" in capsys.readouterr().err
+    assert main(["export", str(tmp_path / "none.zarr"), "--vtk", str(tmp_path / "v")]) == 2
+    assert not (tmp_path / "v").exists() or not any((tmp_path / "v").iterdir())
+    (tmp_path / "file").write_text("x")
+    assert main(["export", str(store), "--vtk", str(tmp_path / "file")]) == 2
+    assert "not a folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("times", [None, [0.0, 20.0]])
+def test_select_saves(times):
+    from phasefield.export import select_saves
+
+    stored = np.array([0.0, 10.0, 20.0])
+    assert select_saves(times, stored) == ([0, 1, 2] if times is None else [0, 2])
