@@ -401,7 +401,12 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
-        print("interrupted: continue from the last checkpoint with --resume", file=sys.stderr)
+        again = (
+            "run the sweep again: complete members are skipped, stopped ones resume"
+            if args.command == "sweep"
+            else "continue from the last checkpoint with --resume"
+        )
+        print(f"interrupted: {again}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # the reader went away (`phasefield summary ... | head`)
         import os

@@ -90,3 +90,17 @@ def test_the_growth_constant_is_exact_for_parabolic_growth():
     times = np.linspace(0.0, 2.0, 9)
     sizes = np.sqrt(4e-16 + 3e-16 * times)
     assert _growth_constant(times, sizes) == pytest.approx(3e-16, rel=1e-10)
+
+
+def test_the_3d_sweep_mirrors_the_2d_one():
+    flat = {m.name: m.config for m in load_sweep(SWEEP).members}
+    cubes = {
+        m.name.removesuffix("_3d"): m.config
+        for m in load_sweep(SWEEP.with_name("sweep_3d.yaml")).members
+    }
+    assert cubes.keys() == flat.keys()
+    for name, config in cubes.items():
+        assert len(config.grid.shape) == 3
+        assert config.model.temperature == flat[name].model.temperature
+        assert config.time.end == flat[name].time.end
+        assert config.tags == flat[name].tags
