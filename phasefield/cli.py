@@ -73,6 +73,11 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         help="workers of the embedded cluster (default: one per GPU, else one per core)",
     )
+    sweep.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="run every member again from the start, replacing its store",
+    )
 
     report = commands.add_parser(
         "report", help="a table (printed and CSV) and PNG figures across runs"
@@ -306,6 +311,7 @@ def _sweep(args: argparse.Namespace) -> int:
         workers=args.workers,
         report=show,
         progress=sys.stderr.isatty(),
+        overwrite=args.overwrite,
     )
     failed = [o for o in outcomes if o.status == "failed"]
     ran = sum(o.status == "complete" for o in outcomes)

@@ -232,27 +232,33 @@ def member_status(store: Path) -> str:
     return str(open_run(store).attrs.get("status", "unknown"))
 
 
-def run_member(config: dict[str, Any], store: str) -> Outcome:
-    """Run (or resume) one member; the Dask task. Never raises: a failure is an outcome, and
-    the run's warnings travel back with it (a worker has no terminal)."""
+def run_member(config: dict[str, Any], store: str, overwrite: bool = False) -> Outcome:
+    """Run (or resume, or with ``overwrite`` run again) one member; the Dask task. Never raises:
+    a failure is an outcome, and the run's warnings travel back with it (a worker has no
+    terminal)."""
     from .runner import run
 
     config_model = load_config(config)
     started = wallclock.monotonic()
-    resume = member_status(Path(store)) != "missing"
+    resume = not overwrite and member_status(Path(store)) != "missing"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        outcome = _run_one(run, config_model, store, resume)
+        outcome = _run_one(run, config_model, store, resume, overwrite)
     outcome.seconds = wallclock.monotonic() - started
     outcome.warnings = list(dict.fromkeys(str(w.message) for w in caught))
     return outcome
 
 
-def _run_one(run: Callable[..., Any], config: RunConfig, store: str, resume: bool) -> Outcome:
+def _run_one(
+    run: Callable[..., Any], config: RunConfig, store: str, resume: bool, overwrite: bool
+) -> Outcome:
     try:
-        dataset = run(config, out=store, resume=resume, progress=False)
+        dataset = run(config, out=store, resume=resume, overwrite=overwrite, progress=False)
     except ConfigError as err:
-        return Outcome(config.name, "failed", message="; ".join(err.problems), store=store)
+        problems = [
+            p.replace("use --overwrite", "use phasefield sweep --overwrite") for p in err.problems
+        ]
+        return Outcome(config.name, "failed", message="; ".join(problems), store=store)
     except Exception as err:  # the member failed while running; its store still opens
         return Outcome(config.name, "failed", message=f"{type(err).__name__}: {err}", store=store)
     status = str(dataset.attrs.get("status"))
@@ -312,6 +318,7 @@ def run_sweep(
     workers: int | None = None,
     report: Callable[[Outcome, int, int], None] | None = None,
     progress: bool = False,
+    overwrite: bool = False,
 ) -> list[Outcome]:
     """Run every member of ``sweep`` that is not complete, as Dask tasks.
 
@@ -327,6 +334,8 @@ def run_sweep(
         Called with each outcome as it arrives, its number and the member count.
     progress : bool
         A tqdm bar over the members.
+    overwrite : bool
+        Run every member from the start, replacing its store (complete or not).
 
     Returns
     -------
@@ -339,7 +348,7 @@ def run_sweep(
     outcomes: dict[str, Outcome] = {}
     pending = []
     for member in sweep.members:
-        if member_status(member.store) == "complete":
+        if not overwrite and member_status(member.store) == "complete":
             outcomes[member.name] = Outcome(
                 member.name, "skipped", 0.0, "already complete", str(member.store)
             )
@@ -365,6 +374,7 @@ def run_sweep(
                     run_member,
                     member.config.model_dump(mode="json"),
                     str(member.store),
+                    overwrite,
                     key=f"phasefield-{sweep.name}-{member.name}",
                     pure=False,
                 )

@@ -129,3 +129,5 @@ def test_members_run_on_a_local_cluster_failures_are_reported_and_complete_ones_
     text = capsys.readouterr().out
     assert "small_1: skipped (complete)" in text and "small_4: skipped (complete)" in text
     assert "1 run, 2 skipped, 0 failed" in text
+    assert main(["sweep", str(path), "--workers", "1", "--overwrite"]) == 0
+    assert "3 run, 0 skipped, 0 failed" in capsys.readouterr().out
