@@ -289,8 +289,10 @@ def _local_cluster(workers: int | None, members: int, backend: str) -> Any:
         return SpecCluster(
             workers=specs, scheduler={"cls": Scheduler, "options": {"dashboard_address": None}}
         )
+    # PHASEFIELD_THREADS sizes pyFFTW's and Numba's pools inside each run; NUMBA_NUM_THREADS
+    # itself must not change once Numba has started its threads, so it is left alone
     per_run = str(max(1, threads() // count))
-    env = {"PHASEFIELD_THREADS": per_run, "OMP_NUM_THREADS": per_run, "NUMBA_NUM_THREADS": per_run}
+    env = {"PHASEFIELD_THREADS": per_run, "OMP_NUM_THREADS": per_run}
     return LocalCluster(
         n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None, env=env
     )
