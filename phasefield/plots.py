@@ -78,47 +78,69 @@ def _boundaries(labels: np.ndarray) -> np.ndarray:
     return edge
 
 
+def _last_planes(row: AnnealRow, names: Sequence[str]) -> tuple[dict[str, np.ndarray], float]:
+    """The fields ``names`` at a run's last save (the middle plane of 3-D runs), and the
+    domain's edge length in nm."""
+    dataset = open_run(row.store)
+    last = dataset.isel({TIME: -1})
+    planes = {}
+    for name in names:
+        if name in last:
+            values = last[name].values
+            while values.ndim > 2:
+                values = values[..., values.shape[-1] // 2]
+            planes[name] = values.T
+    spacing = float(dataset["x"].values[1] - dataset["x"].values[0])
+    return planes, dataset.sizes["x"] * spacing * 1e9
+
+
 def microstructure_panels(rows: Sequence[AnnealRow], path: Path) -> Path | None:
-    """Grains, Mg and β at the last save of each run (a row of three panels per run; the middle
-    plane of 3-D runs). Runs whose store lacks a field show an empty panel. None if no run
-    stored any of the three."""
+    """Grains, Mg and β at the last save of each run of one series: a column per run (by
+    temperature), a row per quantity, one colour scale per row (Mg mole fraction from 0 to the
+    highest value shown, β fraction from 0 to 1). None if no run stored any of the three."""
     plt = _pyplot()
     names = ("grain_id", "c", "phi")
-    titles = ("grains", "Mg (mole fraction)", "beta fraction")
-    loaded = []
-    for row in rows:
-        dataset = open_run(row.store)
-        last = dataset.isel({TIME: -1})
-        planes = {}
-        for name in names:
-            if name in last:
-                values = last[name].values
-                while values.ndim > 2:
-                    values = values[..., values.shape[-1] // 2]
-                planes[name] = values
-        if planes:
-            extent = [0.0, dataset.sizes["x"] * float(dataset["x"].values[1]) * 1e9] * 2
-            loaded.append((row, planes, extent))
+    titles = ("grain boundaries", "Mg (mole fraction)", "beta fraction")
+    loaded = [(row, *_last_planes(row, names)) for row in rows]
+    loaded = [item for item in loaded if item[1]]
     if not loaded:
         return None
+    top = max((float(p["c"].max()) for _, p, _ in loaded if "c" in p), default=1.0)
+    limits = {"c": (0.0, top), "phi": (0.0, 1.0)}
     figure, axes = plt.subplots(
-        len(loaded), 3, figsize=(7.5, 2.4 * len(loaded)), constrained_layout=True, squeeze=False
+        3,
+        len(loaded),
+        figsize=(1.9 * len(loaded) + 1.2, 6.0),
+        constrained_layout=True,
+        squeeze=False,
     )
-    for (row, planes, extent), line in zip(loaded, axes, strict=True):
-        for name, title, ax in zip(names, titles, line, strict=True):
+    images: dict[str, Any] = {}
+    for column, (row, planes, edge) in enumerate(loaded):
+        extent = (0.0, edge, 0.0, edge)
+        for line, name in enumerate(names):
+            ax = axes[line, column]
             ax.set_xticks([])
             ax.set_yticks([])
             if name not in planes:
                 continue
-            values = planes[name].T
             if name == "grain_id":
-                shown = np.where(_boundaries(values), 0.0, 1.0)
+                shown = np.where(_boundaries(planes[name]), 0.0, 1.0)
                 ax.imshow(shown, origin="lower", cmap="gray", extent=extent, vmin=0, vmax=1)
             else:
-                image = ax.imshow(values, origin="lower", cmap="viridis", extent=extent)
-                figure.colorbar(image, ax=ax, shrink=0.8)
-            ax.set_title(f"{row.alloy} {row.temperature:.0f} K: {title}", fontsize=7)
-        line[0].set_ylabel(f"{extent[1]:.0f} nm", fontsize=7)
+                low, high = limits[name]
+                images[name] = ax.imshow(
+                    planes[name], origin="lower", cmap="viridis", extent=extent, vmin=low, vmax=high
+                )
+        axes[0, column].set_title(
+            f"{row.temperature:.0f} K, {row.simulated_time:.3g} s\n{edge:.0f} nm wide", fontsize=8
+        )
+    for line, (name, title) in enumerate(zip(names, titles, strict=True)):
+        axes[line, 0].set_ylabel(title, fontsize=8)
+        if name in images:
+            figure.colorbar(images[name], ax=list(axes[line]), shrink=0.8)
+    figure.suptitle(
+        f"{rows[0].alloy}, {rows[0].anneal_time / 3600:.3g} h anneals (last save)", fontsize=9
+    )
     figure.savefig(path, dpi=110)
     plt.close(figure)
     return path
@@ -140,5 +162,8 @@ def report_figures(rows: Sequence[AnnealRow], folder: Path) -> list[Path]:
             rows, "mg_in_alpha_wt", "Mg in alpha [wt%]", folder / "mg_in_alpha.png"
         ),
     ]
-    panels = microstructure_panels(rows, folder / "microstructures.png")
-    return files + ([panels] if panels is not None else [])
+    for label, group in _series(rows).items():
+        stem = label.replace(", ", "_").replace(" ", "")
+        panels = microstructure_panels(group, folder / f"microstructures_{stem}.png")
+        files += [panels] if panels is not None else []
+    return files

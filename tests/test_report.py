@@ -77,7 +77,15 @@ def test_the_command_prints_the_table_and_writes_csv_and_figures(anneals, tmp_pa
     with (out / "report.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     assert [r["name"] for r in rows] == ["short", "long"]  # sorted by temperature
-    for name in ("grain_size", "precipitate_fraction", "mg_in_alpha", "microstructures"):
+    figures = [
+        "grain_size",
+        "precipitate_fraction",
+        "mg_in_alpha",
+        "microstructures_SC-8_1h",
+        "microstructures_SC-8_2h",
+    ]
+    assert sorted(p.stem for p in out.glob("*.png")) == sorted(figures)
+    for name in figures:
         image = (out / f"{name}.png").read_bytes()
         assert image[:8] == b"\x89PNG\r\n\x1a\n" and len(image) > 5000
 
