@@ -43,7 +43,6 @@ __all__ = [
     "load_sweep",
     "member_status",
     "run_sweep",
-    "stores_of",
 ]
 
 
@@ -411,8 +410,3 @@ def _bar(total: int, show: bool) -> Any:
     from tqdm import tqdm
 
     return tqdm(total=total, unit="run", desc="sweep")
-
-
-def stores_of(sweep: Sweep) -> list[Path]:
-    """The stores of a sweep's members that exist."""
-    return [m.store for m in sweep.members if m.store.exists()]
