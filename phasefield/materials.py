@@ -12,11 +12,11 @@ unit is an error, not a silent factor of ten thousand.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import itertools
 import math
 import os
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -257,13 +257,19 @@ class AlMgMaterial(_Section):
 
 
 def _bundled_folder() -> Path | None:
-    """The packaged copy of ``materials/`` (wheels), else the source tree's (editable installs)."""
+    """The packaged copy of ``materials/`` (wheels), else the source tree's (editable installs).
+
+    ``phasefield.materials_data`` has no ``__init__``: it is a namespace package, whose
+    ``importlib.resources`` view is a MultiplexedPath (no usable ``str``), so its folder is
+    taken from the import system's search locations instead.
+    """
     try:
-        folder = resources.files("phasefield.materials_data")
-        if folder.is_dir():
-            return Path(str(folder))
+        spec = importlib.util.find_spec("phasefield.materials_data")
     except ModuleNotFoundError:
-        pass
+        spec = None
+    for location in (spec.submodule_search_locations or []) if spec is not None else []:
+        if Path(location).is_dir():
+            return Path(location)
     source = Path(__file__).resolve().parents[1] / "materials"
     return source if source.is_dir() else None
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -22,3 +25,16 @@ def test_the_bundled_materials_are_found():
 
     assert "al_mg" in available_materials()
     assert load_material("al_mg").name == "al_mg"
+
+
+def test_the_installed_package_finds_its_bundled_materials(tmp_path):
+    """Outside the source tree (where notebooks, Dask workers and users run), the bundled
+    material resolves from the installed package."""
+
+    code = "from phasefield.materials import material_path; print(material_path('al_mg'))"
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PHASEFIELD_MATERIALS")}
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert Path(out.stdout.strip()).is_file()
