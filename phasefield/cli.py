@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .tables import aligned
+
 __all__ = ["main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -163,12 +165,8 @@ def print_summary(path: Path, as_json: bool = False, out: Any = None) -> None:
     )
     header = [f"{c} [{units[c]}]" if units.get(c) else c for c in columns]
     cells = [[_format_value(value) for value in row] for row in rows]
-    widths = [
-        max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(header)
-    ]
-    print("  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True)), file=out)
-    for row in cells:
-        print("  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)), file=out)
+    for line in aligned(header, cells):
+        print(line, file=out)
 
 
 def grain_rows(dataset: Any) -> tuple[list[str], list[list[Any]]]:
@@ -224,11 +222,9 @@ def print_grains(path: Path, as_json: bool = False) -> None:
     unit = dataset["mean_grain_size"].attrs.get("units")
     header = [c if c != "mean_grain_size" or not unit else f"{c} [{unit}]" for c in columns]
     cells = [[_format_value(v) for v in row] for row in rows]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(header)]
     print(f"{path}: {len(rows)} saves", file=sys.stdout)
-    print("  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True)))
-    for row in cells:
-        print("  ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)))
+    for line in aligned(header, cells):
+        print(line)
 
 
 def _validate(path: Path) -> int:

@@ -33,6 +33,7 @@ import xarray as xr
 import yaml
 
 from .store import TIME, StoreError, open_run
+from .tables import aligned
 
 __all__ = ["APPARENT_DIFFUSIVITY_FACTOR", "AnnealRow", "anneal_row", "report", "resolve_stores"]
 
@@ -175,11 +176,7 @@ def format_table(rows: Sequence[AnnealRow]) -> str:
         values = asdict(row)
         values["anneal_time"] = values["anneal_time"] / 3600.0
         cells.append([fmt.format(values[key]) for _, key, fmt in _COLUMNS])
-    header = [title for title, _, _ in _COLUMNS]
-    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(header)]
-    lines = ["  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True))]
-    lines += ["  ".join(v.rjust(w) for v, w in zip(c, widths, strict=True)) for c in cells]
-    return "\n".join(lines)
+    return "\n".join(aligned([title for title, _, _ in _COLUMNS], cells))
 
 
 def _write_csv(rows: Sequence[AnnealRow], path: Path) -> None:

@@ -24,15 +24,15 @@ import itertools
 import os
 import time as wallclock
 import warnings
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import Field, ValidationError, field_validator
 
-from .config import ConfigError, RunConfig, load_config
+from .config import ConfigError, RunConfig, load_config, read_mapping
 from .config.common import Strict
 from .config.errors import format_validation_error
 
@@ -120,18 +120,6 @@ def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
     node[parts[-1]] = value
 
 
-def _read_mapping(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise ConfigError([f"{path}: no such file" if not path.exists() else f"{path}: not a file"])
-    try:
-        data = yaml.safe_load(path.read_text())
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
-        raise ConfigError([f"{path}: cannot be read as YAML ({err})"]) from None
-    if not isinstance(data, dict):
-        raise ConfigError([f"{path}: expected a mapping of keys at the top level"])
-    return data
-
-
 def _value_label(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -166,7 +154,7 @@ def load_sweep(path: str | os.PathLike[str]) -> Sweep:
         per problem naming the sweep file, the member and the key.
     """
     path = Path(path)
-    data = _read_mapping(path)
+    data = read_mapping(path)
     try:
         spec = SweepFile.model_validate(data)
     except ValidationError as err:
@@ -189,7 +177,7 @@ def load_sweep(path: str | os.PathLike[str]) -> Sweep:
     for where, entry, suffix in entries:
         source = folder / entry.config
         try:
-            raw = _read_mapping(source)
+            raw = read_mapping(source)
         except ConfigError as err:
             problems += [f"{path}: {where}.config: {line}" for line in err.problems]
             continue
@@ -207,9 +195,7 @@ def load_sweep(path: str | os.PathLike[str]) -> Sweep:
             problems += [f"{path}: {where} ({entry.config}): {line}" for line in err.problems]
             continue
         members.append(Member(name, config, store))
-    seen: dict[str, int] = {}
-    for member in members:
-        seen[member.name] = seen.get(member.name, 0) + 1
+    seen = Counter(member.name for member in members)
     problems += [
         f"{path}: members: the name {name!r} is used {count} times; give members distinct names"
         for name, count in seen.items()

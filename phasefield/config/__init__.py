@@ -12,7 +12,15 @@ from pydantic import ValidationError
 from .errors import ConfigError, format_validation_error
 from .run import MODEL_FIELDS, RunConfig
 
-__all__ = ["MODEL_FIELDS", "ConfigError", "RunConfig", "config_schema", "load_config", "to_yaml"]
+__all__ = [
+    "MODEL_FIELDS",
+    "ConfigError",
+    "RunConfig",
+    "config_schema",
+    "load_config",
+    "read_mapping",
+    "to_yaml",
+]
 
 
 def _read_yaml(path: Path) -> Any:
@@ -31,6 +39,16 @@ def _read_yaml(path: Path) -> Any:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(err, "problem", None) or str(err)
         raise ConfigError([f"{path}: malformed YAML{where}: {problem}"]) from None
+
+
+def read_mapping(path: Path) -> dict[str, Any]:
+    """A YAML file whose top level is a mapping (a config, a sweep), with clear errors."""
+    data = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise ConfigError(
+            [f"{path}: expected a mapping of keys at the top level, got {type(data).__name__}"]
+        )
+    return data
 
 
 def load_config(
@@ -67,12 +85,12 @@ def load_config(
         base_dir = Path(base_dir) if base_dir is not None else Path.cwd()
     else:
         path = Path(source)
-        data = _read_yaml(path)
+        data = read_mapping(path)
         base_dir = path.resolve().parent
         prefix = f"{path}: "
     if not isinstance(data, dict):
         raise ConfigError(
-            [f"{prefix}expected a mapping of keys at the top level, got {type(data).__name__}"]
+            [f"expected a mapping of keys at the top level, got {type(data).__name__}"]
         )
     data = dict(data)
     for key, value in (overrides or {}).items():
