@@ -546,20 +546,27 @@ class Backend:
         self,
         state_hat: Any,
         work_hat: Any,
-        k2: Any,
+        k2_axes: tuple[Any, Any, Any],
         dt: float,
         scale: float,
         implicit: np.ndarray,
         explicit_linear: np.ndarray,
         multiplier: np.ndarray,
     ) -> None:
-        """The IMEX-Euler update (see :func:`phasefield.kernels.imex_combine`)."""
+        """The IMEX-Euler update (see :func:`phasefield.kernels.imex_combine`); ``k2_axes`` are
+        the squared wavenumbers of three axes (:attr:`SpectralSpace.k2_axes`)."""
         if self.kernels == "numba":
             from .kernels import imex_combine
 
-            imex_combine(state_hat, work_hat, k2, dt, scale, implicit, explicit_linear, multiplier)
+            imex_combine(
+                state_hat, work_hat, k2_axes, dt, scale, implicit, explicit_linear, multiplier
+            )
             return
         xp = self.xp
+        kx2, ky2, kz2 = k2_axes
+        k2 = kx2[:, None, None] + ky2[None, :, None] + kz2[None, None, :]
+        state_hat = state_hat.reshape(-1, *k2.shape)  # views: components, then three axes
+        work_hat = work_hat.reshape(-1, *k2.shape)
 
         def polynomial(coefficients: np.ndarray) -> Any:
             value = xp.zeros_like(k2)

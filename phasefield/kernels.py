@@ -120,26 +120,29 @@ def kernel_serial({stacks}, {args}):
 
 _COMBINE = """
 @numba.njit(parallel={parallel}, cache=True, nogil=True)
-def kernel_{variant}(state_hat, work_hat, k2, dt, scale,
+def kernel_{variant}(state_hat, work_hat, kx2, ky2, kz2, dt, scale,
                      l0, l1, l2, l3, s0, s1, s2, s3, m0, m1, m2, m3):
-    wavenumbers = k2.reshape(-1)
-    size = wavenumbers.size
+    rows = kx2.size * ky2.size
+    width = kz2.size
+    size = rows * width
     components = state_hat.size // size
-    state = state_hat.reshape(components, size)
-    work = work_hat.reshape(components, size)
-    for c in range(components):  # component by component: flat loops that vectorise
-        state_c = state[c]
-        work_c = work[c]
-        for i in numba.prange(size):
-            q = wavenumbers[i]
-            implicit = ((l3 * q + l2) * q + l1) * q + l0
-            explicit_linear = ((s3 * q + s2) * q + s1) * q + s0
-            multiplier = ((m3 * q + m2) * q + m1) * q + m0
-            inverse = 1.0 / (1.0 + dt * implicit)
-            value = ((1.0 + dt * explicit_linear) * inverse) * state_c[i] + (
-                dt * scale * multiplier * inverse) * work_c[i]
-            state_c[i] = value
-            work_c[i] = value
+    state = state_hat.reshape(components, rows, width)
+    work = work_hat.reshape(components, rows, width)
+    for c in range(components):  # component by component, rows in parallel
+        for r in numba.prange(rows):
+            base = kx2[r // ky2.size] + ky2[r % ky2.size]
+            state_r = state[c, r]
+            work_r = work[c, r]
+            for i in range(width):  # |k|² from its axes: no k² array streams from memory
+                q = base + kz2[i]
+                implicit = ((l3 * q + l2) * q + l1) * q + l0
+                explicit_linear = ((s3 * q + s2) * q + s1) * q + s0
+                multiplier = ((m3 * q + m2) * q + m1) * q + m0
+                inverse = 1.0 / (1.0 + dt * implicit)
+                value = ((1.0 + dt * explicit_linear) * inverse) * state_r[i] + (
+                    dt * scale * multiplier * inverse) * work_r[i]
+                state_r[i] = value
+                work_r[i] = value
 """
 
 #: Points per block of a stack kernel (a block of every component stays in cache).
@@ -399,7 +402,7 @@ def _combine_kernel() -> Kernel:
 def imex_combine(
     state_hat: np.ndarray,
     work_hat: np.ndarray,
-    k2: np.ndarray,
+    k2_axes: tuple[np.ndarray, np.ndarray, np.ndarray],
     dt: float,
     scale: float,
     implicit: Sequence[float] | np.ndarray,
@@ -425,7 +428,7 @@ def imex_combine(
             )
         coefficients += [float(c) for c in polynomial]
         coefficients += [0.0] * (MAX_POLYNOMIAL_TERMS - len(polynomial))
-    _combine_kernel()(state_hat, work_hat, k2, float(dt), float(scale), *coefficients)
+    _combine_kernel()(state_hat, work_hat, *k2_axes, float(dt), float(scale), *coefficients)
 
 
 # ---- grains: labelling of equal-valued regions and close same-order-parameter pairs -----------

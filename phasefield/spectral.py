@@ -54,6 +54,10 @@ class SpectralSpace:
     ----------
     k2 : array
         ``|k|²`` over the spectral shape, on the device, in ``dtype``. Built once.
+    k2_axes : tuple of three 1-D arrays
+        The squared wavenumbers of each axis of the spectral array, padded in front with
+        ``[0]`` to three axes: ``k2 = kx2[:, None, None] + ky2[None, :, None] + kz2``, read
+        by the spectral update instead of streaming ``k2`` from memory.
     scale : float
         ``1 / N``.
     """
@@ -72,9 +76,18 @@ class SpectralSpace:
         for axis in range(grid.ndim):
             component = backend.asarray(grid.broadcast_wavevector(axis), self.dtype)
             self.k2 += component * component
+        # |k|² by axis for the spectral update, which sums it per point (see k2_axes)
+        self.k2_axes = self._axis_squares()
         self._weights = backend.asarray(grid.spectral_weights(), self.dtype)
         self._transforms: dict[int, RealFFT] = {}
         self._scratch: dict[tuple[str, int, int], Any] = {}
+
+    def _axis_squares(self) -> tuple[Any, Any, Any]:
+        squares = [np.zeros(1)] * (3 - self.grid.ndim)
+        for axis in range(self.grid.ndim):
+            squares.append(np.asarray(self.grid.wavevectors[axis]) ** 2)
+        first, second, third = (self.backend.asarray(k, self.dtype) for k in squares)
+        return first, second, third
 
     # ---- buffers ----------------------------------------------------------------------------
 

@@ -233,7 +233,7 @@ class ImexEuler(Stepper):
                     backend.imex_combine(
                         state.spectral[name][c],
                         work,
-                        space.k2,
+                        space.k2_axes,
                         dt,
                         space.scale,
                         implicit,
@@ -252,7 +252,7 @@ class ImexEuler(Stepper):
             backend.imex_combine(
                 state.spectral[name],
                 work,
-                space.k2,
+                space.k2_axes,
                 dt,
                 scale,
                 implicit,

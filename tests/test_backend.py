@@ -107,16 +107,20 @@ def test_large_arrays_take_the_parallel_kernel(rng):
     np.testing.assert_array_equal(out, u * u - 1)
 
 
-def test_imex_update_kernels_agree(rng):
-    shape = (40, 21)
+@pytest.mark.parametrize(("shape", "grid_ndim"), [((40, 21), 2), ((3, 40, 21), 2), ((6, 8, 5), 3)])
+def test_imex_update_kernels_agree(rng, shape, grid_ndim):
+    """Both kernels give the IMEX-Euler update, with |k|² summed from its axes (a 2-D grid,
+    a stack of three 2-D components, a 3-D grid)."""
     state = rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
     work = rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
-    k2 = rng.uniform(0, 4, shape)
+    grid = shape[-grid_ndim:]
+    axes = [np.zeros(1)] * (3 - grid_ndim) + [rng.uniform(0, 2, n) for n in grid]
+    k2 = (axes[0][:, None, None] + axes[1][None, :, None] + axes[2][None, None, :]).reshape(grid)
     operators = (np.array([0.0, 0.4, 2.0]), np.array([0.0, 0.4]), np.array([0.0, -5.0]))
     results = []
     for kernels in ("numba", "array"):
         s, w = state.copy(), work.copy()
-        Backend("numpy", kernels=kernels).imex_combine(s, w, k2, 0.3, 0.01, *operators)
+        Backend("numpy", kernels=kernels).imex_combine(s, w, tuple(axes), 0.3, 0.01, *operators)
         results.append((s, w))
     expected = ((1 + 0.3 * 0.4 * k2) * state + 0.3 * 0.01 * (-5.0 * k2) * work) / (
         1 + 0.3 * (0.4 * k2 + 2.0 * k2**2)
