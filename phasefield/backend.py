@@ -427,6 +427,32 @@ class Backend:
             out[...] = expression.evaluate(self.xp, self._stack_values(stacks, sums, operands))
         return out
 
+    def sum_components(
+        self,
+        term: Expression,
+        out: Any,
+        stacks: Mapping[str, Any],
+        operands: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """``out <- Σ_c term(stacks[c])`` at each point (e.g. ``Σ η²``): one pass that reads
+        every component once and writes one grid-sized array."""
+        operands = dict(operands or {})
+        if self.kernels == "numba":
+            from .kernels import compile_component_sum
+
+            arrays, scalars = _split(operands)
+            names = tuple(stacks)
+            kernel = self._kernel(
+                self._elementwise,
+                ("component sum", term.source, names, arrays, scalars),
+                lambda: compile_component_sum(term, names, arrays, scalars),
+            )
+            kernel(out, *stacks.values(), *_values(operands, arrays, scalars))
+        else:
+            values = self._stack_values(stacks, {}, operands)
+            out[...] = self.xp.sum(term.evaluate(self.xp, values), axis=0)
+        return out
+
     def reduce_stack(
         self,
         expression: Expression,

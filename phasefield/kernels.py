@@ -36,6 +36,7 @@ from .expression import FUNCTIONS, Expression
 
 __all__ = [
     "close_pairs",
+    "compile_component_sum",
     "compile_elementwise",
     "compile_reduction",
     "compile_stack",
@@ -98,6 +99,27 @@ def kernel_{variant}(out, {stacks}, totals, {args}):
 {stack_loads}
 {total_loads}
                 out_[c, i] = {body}
+"""
+
+# The per-point sum of a term over the components of stacks, in cache-sized blocks of points.
+_COMPONENT_SUM = """
+@numba.njit(parallel={parallel}, cache=True, nogil=True)
+def kernel_{variant}(out, {stacks}, {args}):
+    components = {first}.shape[0]
+    size = out.size
+    out_ = out.reshape(size)
+{stack_ravels}
+{ravels}
+    blocks = (size + {block} - 1) // {block}
+    for b in numba.prange(blocks):
+        low = b * {block}
+        high = min(low + {block}, size)
+        for i in range(low, high):
+            out_[i] = 0.0
+        for c in range(components):
+            for i in range(low, high):
+{stack_loads}
+                out_[i] += {body}
 """
 
 _STACK_REDUCTION = """
@@ -355,6 +377,15 @@ def compile_stack(
     """
     fields = _stack_fields(expression, stacks, sums, arrays, scalars)
     return _two_variants(_STACK, _stack_source(expression, sums), **fields)
+
+
+def compile_component_sum(
+    term: Expression, stacks: Sequence[str], arrays: Sequence[str], scalars: Sequence[str]
+) -> Kernel:
+    """A kernel ``kernel(out, *stacks, *arrays, *scalars)`` writing, at each point, the sum of
+    ``term`` over the components of the ``stacks`` into the grid-shaped ``out``."""
+    fields = _stack_fields(term, stacks, {}, arrays, scalars)
+    return _two_variants(_COMPONENT_SUM, f"sum({term.source})", **fields)
 
 
 def compile_stack_reduction(

@@ -92,13 +92,17 @@ class ImexEuler(Stepper):
     .. math:: \\hat u^{n+1} = \\frac{(1 + \\Delta t\\,S)\\,\\hat u^n
               + \\Delta t\\,K\\,\\widehat{N(u^n)}}{1 + \\Delta t\\,L}
 
-    Buffers: per field the real field, its spectrum and a real work array for ``N``; one
+    Buffers: per field the real field, its spectrum and a real work array for ``N`` (none when
+    the model writes ``N`` over the field, :attr:`~SpectralModel.explicit_in_place`); one
     spectral work array shared by all fields (one per field when ``N`` is given in Fourier
     space). ``|k|²`` is the only other field-sized array. A field of several components (the
     order parameters of a grain structure) is a stack along a leading axis. When each component
     starts on a SIMD boundary, a stack is stepped component by component (transform, update,
     inverse transform) through a one-component spectral buffer, which keeps each component's
-    work in cache and saves memory; otherwise in one batched call.
+    work in cache and saves memory; otherwise in one batched call. A model with
+    :attr:`~SpectralModel.componentwise` terms then also evaluates ``N`` one component at a
+    time, into a one-component real buffer, just before that component's transform: each
+    order parameter is read from memory once and written once per step.
 
     Conserved fields the model steps by implicit diffusion are advanced after the spectral
     fields, from the same state (first-order splitting), by :class:`DiffusionStep`; auxiliary
@@ -117,10 +121,23 @@ class ImexEuler(Stepper):
         self.spectral = {name: space.empty_spectral(self._components[name]) for name in names}
         self.diffusion = {name: DiffusionStep(space) for name in model.conserved_fields}
         self._per_component = not self._fourier and space.per_component()
+        # a stack stepped one component at a time from the model's componentwise terms: one
+        # real work buffer of one component serves all
+        self._componentwise = (
+            self._per_component
+            and model.componentwise
+            and any(self._components[name] > 1 for name in names)
+        )
         if self._fourier:
             self.work = {name: space.empty_spectral(self._components[name]) for name in names}
+        elif self._componentwise:
+            single = space.empty_real()
+            self.work = {name: single for name in names}
+        elif model.explicit_in_place:
+            self.work = {name: self.fields[name] for name in names}
         else:
             self.work = {name: space.empty_real(self._components[name]) for name in names}
+        if not self._fourier:
             widest = 1 if self._per_component else max(self._components[name] for name in names)
             self._work_spectral = space.empty_spectral(widest)
         for name in names:  # plan on buffers that are still empty
@@ -220,7 +237,11 @@ class ImexEuler(Stepper):
     def step(self, state: State, dt: float) -> float:
         space = self.space
         backend = space.backend
-        terms = self.model.explicit(state, self.work, space) or StepTerms()
+        writers = None
+        if self._componentwise:
+            writers, terms = self.model.component_terms(state, space), StepTerms()
+        else:
+            terms = self.model.explicit(state, self.work, space) or StepTerms()
         if terms.max_dt is not None and terms.max_dt < dt:
             dt = terms.max_dt
         operators = terms.operators or {}
@@ -229,7 +250,11 @@ class ImexEuler(Stepper):
             if self._per_component and self._components[name] > 1:
                 single, work = space.transforms(1), self._work_spectral
                 for c in range(self._components[name]):
-                    single.forward(self.work[name][c], work)
+                    if writers is not None:  # N of this component, from the state as it was
+                        writers[name](c, self.work[name])
+                        single.forward(self.work[name], work)
+                    else:
+                        single.forward(self.work[name][c], work)
                     backend.imex_combine(
                         state.spectral[name][c],
                         work,

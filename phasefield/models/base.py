@@ -20,7 +20,7 @@ conserved field, and the longest step the model's kinetics allow.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
@@ -149,6 +149,34 @@ class SpectralModel(ABC):
     def components(self, name: str) -> int:
         """How many components field ``name`` stacks along a leading axis (default 1)."""
         return 1
+
+    @property
+    def explicit_in_place(self) -> bool:
+        """Whether :meth:`explicit` may write ``N`` over the real fields themselves (default
+        False). A model may say so when it reads no real field after writing any ``N``; the
+        stepper then needs no real work buffer, and the inverse transform rebuilds the fields
+        from their new spectra as always."""
+        return False
+
+    @property
+    def componentwise(self) -> bool:
+        """Whether :meth:`component_terms` can stand in for :meth:`explicit` (default False)."""
+        return False
+
+    def component_terms(
+        self, state: State, space: SpectralSpace
+    ) -> Mapping[str, Callable[[int, Any], None]]:
+        """The explicit terms one component at a time, for models whose ``N`` of component
+        ``c`` depends on that component and on sums over all of them (e.g. ``Σ η²``).
+
+        Prepares what the components share from the current state and returns, per spectral
+        field, a function ``write(c, out)`` that puts component ``c``'s ``N`` into a
+        one-component real buffer. Each ``write`` reads component ``c`` of the state and the
+        shared sums only, so a stepper may replace component ``c`` by its new value before
+        writing ``c + 1``: evaluation, transforms and update of a component then stay in cache,
+        through one work buffer in all. Models that return :class:`StepTerms` do not use this.
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no componentwise explicit terms")
 
     @abstractmethod
     def implicit_operator(self, name: str) -> KPolynomial:

@@ -103,6 +103,11 @@ class CahnHilliard(SpectralModel):
         return "real" if self.mobility_form == "constant" else "fourier"
 
     @property
+    def explicit_in_place(self) -> bool:
+        # μ(c) is pointwise: each value is read before it is overwritten
+        return self.mobility_form == "constant"
+
+    @property
     def _implicit_mobility(self) -> float:
         return self.mobility if self.mobility_form == "constant" else self.mobility_stabilization
 
