@@ -35,6 +35,7 @@ __all__ = [
     "RealFFT",
     "available_backends",
     "cache_folder",
+    "default_precision",
     "get_backend",
     "gpu_count",
     "threads",
@@ -205,6 +206,57 @@ class _LibraryRealFFT(RealFFT):
         real[...] = self._fft.irfftn(spectral, s=self._shape, axes=self._axes, norm="forward")
 
 
+class _CuFFTRealFFT(RealFFT):
+    """cuFFT plans made once for a buffer pair's shape, executed straight into the given output
+    (``PlanNd.fft(input, output, direction)``): no temporaries and no copy per transform, one
+    batched plan for a whole stack. Made by :meth:`Backend.real_fft`, which checks the plans
+    against ``cupyx.scipy.fft`` once and falls back to it if this CuPy version differs."""
+
+    def __init__(self, real: Any, spectral: Any, ndim: int) -> None:
+        import cupyx.scipy.fft as cufft_module
+        from cupy.cuda import cufft
+
+        axes = tuple(range(real.ndim - ndim, real.ndim))
+        shape = tuple(real.shape[-ndim:])
+        self._directions = (cufft.CUFFT_FORWARD, cufft.CUFFT_INVERSE)
+        self._forward = cufft_module.get_fft_plan(real, axes=axes, value_type="R2C")
+        self._inverse = cufft_module.get_fft_plan(
+            spectral, shape=shape, axes=axes, value_type="C2R"
+        )
+
+    def forward(self, real: Any, spectral: Any) -> None:
+        self._forward.fft(real, spectral, self._directions[0])
+
+    def inverse(self, spectral: Any, real: Any) -> None:
+        self._inverse.fft(spectral, real, self._directions[1])
+
+
+def _checked_cufft(real: Any, spectral: Any, ndim: int, fft_module: Any) -> RealFFT:
+    """Planned cuFFT transforms if they reproduce ``cupyx.scipy.fft`` on these buffers' shapes,
+    else the library calls (correct either way; the plans save a copy per transform)."""
+    import cupy
+
+    library = _LibraryRealFFT(fft_module, tuple(real.shape), ndim)
+    try:
+        planned = _CuFFTRealFFT(real, spectral, ndim)
+        probe = cupy.random.default_rng(0).standard_normal(real.shape, dtype=real.dtype)
+        expected, got = cupy.empty_like(spectral), cupy.empty_like(spectral)
+        library.forward(probe, expected)
+        planned.forward(probe.copy(), got)
+        back, again = cupy.empty_like(real), cupy.empty_like(real)
+        library.inverse(expected.copy(), back)
+        planned.inverse(expected.copy(), again)
+        tolerance = 1e-3 if real.dtype == cupy.float32 else 1e-9
+        scale = float(cupy.abs(expected).max()) + 1.0
+        if float(cupy.abs(got - expected).max()) <= tolerance * scale and float(
+            cupy.abs(again - back).max()
+        ) <= tolerance * float(cupy.abs(back).max() + 1):
+            return planned
+    except Exception:  # an API this CuPy does not have: keep the library path
+        pass
+    return library
+
+
 # --------------------------------------------------------------------------------------------
 # backends
 
@@ -339,6 +391,8 @@ class Backend:
             plan = _FFTWRealFFT(real, spectral, ndim, self.threads)
             _WISDOM.save()
             return plan
+        if self.fft_engine == "cufft":
+            return _checked_cufft(real, spectral, ndim, self._fft_module)
         return _LibraryRealFFT(self._fft_module, tuple(real.shape), ndim)
 
     # ---- kernels ----------------------------------------------------------------------------
@@ -364,9 +418,33 @@ class Backend:
                 lambda: compile_elementwise(expression, arrays, scalars),
             )
             kernel(out, *_values(operands, arrays, scalars))
+        elif self.name == "cupy":
+            out[...] = self._fused(expression, operands)
         else:
             out[...] = expression.evaluate(self.xp, operands)
         return out
+
+    def _fused(self, expression: Expression, operands: Mapping[str, Any]) -> Any:
+        """The expression as one ``cupy.fuse`` kernel (one read of each operand, one write),
+        compiled per expression; unfused array operations where CuPy cannot fuse it."""
+        names = tuple(sorted(operands))
+        key = ("fused", expression.source, names)
+        kernel = self._elementwise.get(key)
+        if kernel is None:
+
+            def function(*values: Any) -> Any:
+                return expression.evaluate(self.xp, dict(zip(names, values, strict=True)))
+
+            kernel = self._elementwise[key] = self.xp.fuse(kernel_name="phasefield_pointwise")(
+                function
+            )
+        values = [operands[name] for name in names]
+        if kernel is not _UNFUSABLE:
+            try:
+                return kernel(*values)
+            except Exception:  # a construct fusion does not trace: fall back, once per expression
+                self._elementwise[key] = _UNFUSABLE
+        return expression.evaluate(self.xp, operands)
 
     def reduce_sum(self, expression: Expression, operands: Mapping[str, Any]) -> float:
         """The float64 sum of the pointwise ``expression`` over every point, in a fixed order."""
@@ -608,6 +686,9 @@ class Backend:
         work_hat[...] = state_hat
 
 
+_UNFUSABLE = object()
+
+
 def _is_array(value: Any) -> bool:
     return hasattr(value, "shape") and getattr(value, "ndim", 0) > 0
 
@@ -660,6 +741,15 @@ def gpu_count() -> int:
 def available_backends() -> list[str]:
     """The backends usable on this machine (``numpy`` always)."""
     return ["numpy", "cupy"] if _cupy_status()[0] else ["numpy"]
+
+
+def default_precision(name: str = "auto") -> str:
+    """The precision ``auto`` stands for on backend ``name``: float32 where it resolves to
+    CuPy (GPU FFTs and kernels are bandwidth-bound, and float32 halves the bytes), float64 on
+    the CPU."""
+    if name == "cupy" or (name == "auto" and _cupy_status()[0]):
+        return "float32"
+    return "float64"
 
 
 def get_backend(name: str = "auto", fft: FFTEngine | None = None) -> Backend:

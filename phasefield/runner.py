@@ -194,6 +194,8 @@ def run(
     if out is not None:
         overrides["output_path"] = str(Path(out).resolve())
     config = load_config(config, overrides)
+    if config.precision == "auto":  # the store records what the run used
+        config = config.model_copy(update={"precision": str(config.dtype)})
     path = config.store_path
     resuming = _prepare_store(path, resume, overwrite)
     checkpoint = None

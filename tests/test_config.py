@@ -29,7 +29,7 @@ def problems(data, tmp_path=None):
         ({"grid": {"shape": [8, 8], "spacing": [1.0, 1.0, 1.0]}}, "grid: spacing has 3 entries"),
         ({"grid": {"shape": [8, 8], "spacnig": 1.0}}, "grid.spacnig: unknown key"),
         ({"colour": "blue"}, "colour: unknown key"),
-        ({"precision": "float16"}, "precision: must be 'float32' or 'float64'"),
+        ({"precision": "float16"}, "precision: must be 'auto', 'float32' or 'float64'"),
         ({"backend": "torch"}, "backend: must be 'auto', 'numpy' or 'cupy'"),
         ({"seed": -1}, "seed: must be at least 0"),
         ({"name": "a b"}, "name: 'a b' is not a usable name"),

@@ -57,6 +57,19 @@ def test_float32_runs_and_stores_float32(tmp_path):
     assert ds.attrs["precision"] == "float32"
 
 
+def test_auto_precision_is_float64_on_the_cpu_and_float32_on_a_gpu(tmp_path):
+    from phasefield.backend import default_precision
+
+    assert default_precision("numpy") == "float64"
+    assert default_precision("cupy") == "float32"
+    data = config(backend="numpy")
+    data.pop("precision", None)
+    ds = pf.run(data, out=tmp_path / "auto.zarr")
+    assert ds.c.dtype == np.float64
+    assert ds.attrs["precision"] == "float64"
+    assert "precision: float64" in ds.attrs["config"]
+
+
 def test_one_and_three_dimensional_runs(tmp_path):
     one = pf.run(config(grid={"shape": [64]}), out=tmp_path / "one.zarr")
     assert one.c.dims == ("t", "x")

@@ -163,7 +163,9 @@ class RunConfig(Strict):
     name: str = Field(description="run name; the default store is out/<name>.zarr")
     seed: NonNegativeInt = Field(0, description="every random draw derives from it")
     backend: Literal["auto", "numpy", "cupy"] = "auto"
-    precision: Literal["float32", "float64"] = "float64"
+    precision: Literal["auto", "float32", "float64"] = Field(
+        "auto", description="auto: float32 on a GPU (CuPy), float64 on the CPU"
+    )
     grid: GridConfig
     time: TimeConfig
     output: OutputConfig = OutputConfig()
@@ -192,6 +194,11 @@ class RunConfig(Strict):
 
     @property
     def dtype(self) -> np.dtype:
+        """The real dtype of the fields (``auto`` resolved for the backend this run gets)."""
+        from ..backend import default_precision
+
+        if self.precision == "auto":
+            return np.dtype(default_precision(self.backend))
         return np.dtype(self.precision)
 
     @property

@@ -1,0 +1,207 @@
+"""PFHub benchmark 1a in phasefield and in py-pde: time to solution at equal accuracy.
+
+Both codes solve the same Cahn–Hilliard problem (Jokisaari et al., Comput. Mater. Sci. 126, 139
+(2017), doi:10.1016/j.commatsci.2016.09.022): a periodic 200 × 200 square with dx = 1,
+``f = ρ (c − cα)² (cβ − c)²`` with ρ = 5, cα = 0.3, cβ = 0.7, κ = 2, M = 5, and the benchmark's
+initial condition, to ``t = --end`` (1000 by default).
+
+- phasefield: IMEX Euler on the Fourier-spectral grid (stabilisation s = max f''/2), at the
+  longest step from ``--dts`` whose free energy stays within ``--tolerance`` (relative, at every
+  sample time) of phasefield's own fine-step reference (``dt = --reference-dt``).
+- py-pde: a custom ``PDE`` with the same free energy, ``5*laplace(f'(c) - 2*laplace(c))``, on its
+  fastest explicit path (compiled with Numba, ``EulerSolver``), at the largest stable step
+  (a fraction ``--pypde-safety`` of the explicit limit ``2 / (M (κ λ² + f''max λ))`` with
+  ``λ = 8/dx²`` the largest eigenvalue of its 5-point Laplacian). Its accuracy is measured the
+  same way against its own reference at half that step; the free energy is evaluated with
+  the same finite-difference gradient as its Laplacian (central differences, periodic).
+
+The default tolerance is 1 %: IMEX Euler is first order, and during the fast onset of the
+spinodal (t ≈ 10) the free energy is so steep in time that 0.1 % needs dt < 0.01; py-pde's
+stability limit makes its error about 1e-4 whatever the tolerance.
+
+Each code is compared with its own reference because their spatial discretisations differ
+(spectral against second-order finite differences); the table also shows how far apart the two
+references are. Compilation is excluded from the wall times (each code first runs a few steps).
+
+Usage: python benchmarks/vs_pypde.py [--end 1000] [--tolerance 1e-2] [--backends numpy cupy]
+Prints a Markdown table. Needs ``pip install py-pde`` (``pip install -e ".[bench]"``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+
+import numpy as np
+
+RHO, C_ALPHA, C_BETA, KAPPA, MOBILITY, LENGTH = 5.0, 0.3, 0.7, 2.0, 5.0, 200
+CURVATURE_MAX = 2 * RHO * (C_BETA - C_ALPHA) ** 2  # max f'' over [cα, cβ] (at the wells)
+
+
+def initial(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return 0.5 + 0.01 * (
+        np.cos(0.105 * x) * np.cos(0.11 * y)
+        + (np.cos(0.13 * x) * np.cos(0.087 * y)) ** 2
+        + np.cos(0.025 * x - 0.15 * y) * np.cos(0.07 * x - 0.02 * y)
+    )
+
+
+def samples(end: float) -> list[float]:
+    """Sample times: a decade apart from 1 up to ``end``, and ``end``."""
+    times = [10.0**k for k in range(int(math.log10(end)) + 1) if 10.0**k < end]
+    return [*times, end]
+
+
+# ---- phasefield --------------------------------------------------------------------------------
+
+
+def phasefield_run(backend_name: str, dt: float, times: list[float]) -> tuple[list[float], float]:
+    """Free energies at ``times`` and the wall time of the stepping (compilation excluded)."""
+    from phasefield.backend import get_backend
+    from phasefield.grid import Grid
+    from phasefield.models.cahn_hilliard import CahnHilliard, DoubleWell
+    from phasefield.spectral import SpectralSpace
+    from phasefield.timesteppers import make_stepper
+
+    backend = get_backend(backend_name)
+    grid = Grid((LENGTH, LENGTH), 1.0)
+    model = CahnHilliard(
+        MOBILITY,
+        KAPPA,
+        DoubleWell(RHO, C_ALPHA, C_BETA),
+        stabilization=CURVATURE_MAX / 2,
+    )
+    space = SpectralSpace(grid, backend, np.float64)
+    stepper = make_stepper("imex_euler", model, space)
+    x, y = grid.mesh()
+    start = initial(x, y)
+    stepper.step(stepper.initialise({"c": start}), dt)  # compile and plan
+    state = stepper.initialise({"c": start})
+    backend.synchronize()
+    energies, wall = [], 0.0
+    for target in times:
+        steps = round((target - state.time) / dt)
+        clock = time.perf_counter()
+        for _ in range(steps):
+            stepper.step(state, dt)
+        backend.synchronize()
+        wall += time.perf_counter() - clock
+        energies.append(model.scalars(state, space)["free_energy"])
+    return energies, wall
+
+
+# ---- py-pde ------------------------------------------------------------------------------------
+
+
+def _fd_energy(c: np.ndarray) -> float:
+    """The discrete free energy of py-pde's scheme: bulk plus κ/2 |∇c|² by forward differences
+    (whose sum of squares is the energy its 5-point Laplacian is the gradient of)."""
+    bulk = RHO * (c - C_ALPHA) ** 2 * (C_BETA - c) ** 2
+    gradient = (np.roll(c, -1, 0) - c) ** 2 + (np.roll(c, -1, 1) - c) ** 2
+    return float(np.sum(bulk + 0.5 * KAPPA * gradient))
+
+
+def pypde_stable_dt(safety: float) -> float:
+    """A fraction of explicit Euler's limit for the linearised 5-point scheme."""
+    largest = 8.0  # largest eigenvalue of -Δ_h with dx = 1 in 2-D
+    return safety * 2.0 / (MOBILITY * largest * (KAPPA * largest + CURVATURE_MAX))
+
+
+def pypde_run(dt: float, times: list[float]) -> tuple[list[float], float]:
+    import warnings
+
+    import pde
+
+    grid = pde.CartesianGrid([[0, LENGTH], [0, LENGTH]], [LENGTH, LENGTH], periodic=True)
+    x, y = grid.cell_coords[..., 0] - 0.5, grid.cell_coords[..., 1] - 0.5  # nodes at 0, 1, ...
+    derivative = f"{2 * RHO}*(c - {C_ALPHA})*({C_BETA} - c)*({C_ALPHA + C_BETA} - 2*c)"
+    equation = pde.PDE({"c": f"{MOBILITY}*laplace({derivative} - {KAPPA}*laplace(c))"})
+    field = pde.ScalarField(grid, initial(x, y))
+    solver = pde.EulerSolver if hasattr(pde, "EulerSolver") else pde.ExplicitSolver
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        stepper = solver(equation, backend="numba").make_stepper(field, dt=dt)
+        stepper(field.copy(), 0.0, 10 * dt)  # compile
+    state, now, energies, wall = field.copy(), 0.0, [], 0.0
+    for target in times:
+        clock = time.perf_counter()
+        now = stepper(state, now, target)
+        wall += time.perf_counter() - clock
+        energies.append(_fd_energy(state.data))
+    return energies, wall
+
+
+# ---- comparison --------------------------------------------------------------------------------
+
+
+def error(energies: list[float], reference: list[float]) -> float:
+    return max(abs(a - b) / abs(b) for a, b in zip(energies, reference, strict=True))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--end", type=float, default=1000.0)
+    parser.add_argument("--tolerance", type=float, default=1e-2)
+    parser.add_argument(
+        "--dts", type=float, nargs="+", default=[1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01]
+    )
+    parser.add_argument("--reference-dt", type=float, default=0.005)
+    parser.add_argument("--pypde-safety", type=float, default=0.9)
+    parser.add_argument("--backends", nargs="+", default=None)
+    args = parser.parse_args()
+
+    from phasefield.backend import available_backends, get_backend
+
+    times = samples(args.end)
+    print(f"# PFHub BM1a to t = {args.end:g}, {time.strftime('%Y-%m-%d')}")
+    print(f"# sample times {times}; accuracy: max relative error of F over them")
+    print()
+    rows = []
+    pf_reference: list[float] = []
+    for name in args.backends or available_backends():
+        device = get_backend(name).device
+        pf_reference, reference_wall = phasefield_run(name, args.reference_dt, times)
+        tried = []
+        for dt in sorted(args.dts, reverse=True):
+            energies, wall = phasefield_run(name, dt, times)
+            tried.append((dt, error(energies, pf_reference), wall, energies))
+            if tried[-1][1] <= args.tolerance:
+                break
+        print(f"<!-- phasefield ({name}) reference dt {args.reference_dt}: {reference_wall:.1f} s;")
+        for dt, err, wall, _ in tried:
+            print(f"     dt {dt:g}: error {err:.2e}, {wall:.2f} s")
+        print("-->")
+        dt, err, wall, energies = tried[-1]
+        met = "" if err <= args.tolerance else " (tolerance not met)"
+        rows.append((f"phasefield ({device}){met}", dt, err, wall, energies))
+
+    dt = pypde_stable_dt(args.pypde_safety)
+    energies, wall = pypde_run(dt, times)
+    half, half_wall = pypde_run(dt / 2, times)
+    # first order: F(dt) - F(0) ≈ 2 (F(dt) - F(dt/2)); report that estimate
+    pypde_error = 2 * error(energies, half)
+    rows.append(("py-pde (numba Euler, dx = 1)", dt, pypde_error, wall, energies))
+
+    print("| code | dt | error of F vs own reference | wall (s) | F(end) | speed-up over py-pde |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for label, step, err, seconds, series in rows:
+        print(
+            f"| {label} | {step:.4g} | {err:.1e} | {seconds:.2f} | {series[-1]:.2f} | "
+            f"{wall / seconds:.1f} |"
+        )
+    print()
+    if pf_reference:
+        print(
+            f"References at t = {args.end:g}: phasefield F = {pf_reference[-1]:.3f}, "
+            f"py-pde F = {half[-1]:.3f} (dt/2, {half_wall:.1f} s); they differ by "
+            f"{abs(pf_reference[-1] - half[-1]) / half[-1]:.1%} (spatial discretisation)."
+        )
+    if pypde_error > args.tolerance:
+        print(f"py-pde's error {pypde_error:.1e} exceeds the tolerance {args.tolerance:g}.")
+
+
+if __name__ == "__main__":
+    main()
