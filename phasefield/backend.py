@@ -307,6 +307,7 @@ class Backend:
         self._elementwise: dict[tuple, Any] = {}
         self._reductions: dict[tuple, Any] = {}
         self._totals: dict[tuple, Any] = {}
+        self._k2_grid: tuple[Any, Any] | None = None  # (k2_axes, |k|² built from them)
 
     def __repr__(self) -> str:
         return f"Backend({self.name!r}, fft={self.fft_engine!r}, kernels={self.kernels!r})"
@@ -667,8 +668,7 @@ class Backend:
             )
             return
         xp = self.xp
-        kx2, ky2, kz2 = k2_axes
-        k2 = kx2[:, None, None] + ky2[None, :, None] + kz2[None, None, :]
+        k2 = self._k2_from_axes(k2_axes)
         state_hat = state_hat.reshape(-1, *k2.shape)  # views: components, then three axes
         work_hat = work_hat.reshape(-1, *k2.shape)
 
@@ -684,6 +684,13 @@ class Backend:
         state_hat *= keep
         state_hat += gain * work_hat
         work_hat[...] = state_hat
+
+    def _k2_from_axes(self, k2_axes: tuple[Any, Any, Any]) -> Any:
+        """``|k|²`` over three axes from their squares, built once per space (array path)."""
+        if self._k2_grid is None or self._k2_grid[0] is not k2_axes:
+            kx2, ky2, kz2 = k2_axes
+            self._k2_grid = (k2_axes, kx2[:, None, None] + ky2[None, :, None] + kz2[None, None, :])
+        return self._k2_grid[1]
 
 
 _UNFUSABLE = object()
