@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from _cases import run_case
 
 STEP_CASES = [
     ("256x256", 8),
@@ -143,13 +142,10 @@ def main() -> None:
         return
 
     def child(case: list) -> dict | None:
-        done = subprocess.run(
-            [sys.executable, __file__, "--case", json.dumps(case)], capture_output=True, text=True
-        )
-        if done.returncode:
-            print(f"<!-- {case} failed: {done.stderr.strip().splitlines()[-1]} -->")
-            return None
-        return json.loads(done.stdout)
+        result, reason = run_case(__file__, case)
+        if result is None:
+            print(f"<!-- {case} failed: {reason} -->")
+        return result
 
     from phasefield.backend import get_backend
 

@@ -34,11 +34,10 @@ import argparse
 import json
 import math
 import os
-import subprocess
-import sys
 import time
 
 import numpy as np
+from _cases import run_case
 
 SIZES = ["256x256", "2048x2048", "128x128x128", "256x256x256", "512x512x512"]
 ORDERS = [4, 8, 16, 24]
@@ -207,15 +206,10 @@ def main() -> None:
         if not _fits(model, shape, p, itemsize, backend.name):
             print(f"| {label} | {size} | {shown} | skipped: does not fit in memory |")
             continue
-        case = json.dumps([model, size, p, backend.name, precision, args.seconds])
-        done = subprocess.run(
-            [sys.executable, __file__, "--case", case], capture_output=True, text=True
-        )
-        if done.returncode:
-            reason = (done.stderr.strip().splitlines() or ["?"])[-1]
+        r, reason = run_case(__file__, [model, size, p, backend.name, precision, args.seconds])
+        if r is None:
             print(f"| {label} | {size} | {shown} | failed: {reason} |")
             continue
-        r = json.loads(done.stdout)
         achieved = r["bytes"] / r["step"]
         print(
             f"| {label} | {size} | {shown} | {r['step'] * 1e3:.3f} | {r['pairs'] * 1e3:.3f} | "

@@ -23,12 +23,11 @@ import argparse
 import json
 import math
 import resource
-import subprocess
-import sys
 import time
 import tracemalloc
 
 import numpy as np
+from _cases import run_case
 
 SIZES = ["256x256", "1024x1024", "128x128x128", "256x256x256"]
 
@@ -154,15 +153,10 @@ def main() -> None:
     for backend in backends:
         for size in args.sizes:
             for precision in args.precisions:
-                case = json.dumps([size, precision, backend, args.seconds])
-                done = subprocess.run(
-                    [sys.executable, __file__, "--case", case], capture_output=True, text=True
-                )
-                if done.returncode != 0:
-                    reason = done.stderr.strip().splitlines()[-1]
+                r, reason = run_case(__file__, [size, precision, backend, args.seconds])
+                if r is None:
                     print(f"| {size} | {precision} | {backend} | failed: {reason} |")
                     continue
-                r = json.loads(done.stdout)
                 ratio = r["step_ms"] / r["pair_ms"]
                 print(
                     f"| {r['size']} | {r['precision']} | {r['backend']} | {r['step_ms']:.3f} | "
