@@ -667,23 +667,84 @@ class Backend:
                 state_hat, work_hat, k2_axes, dt, scale, implicit, explicit_linear, multiplier
             )
             return
-        xp = self.xp
-        k2 = self._k2_from_axes(k2_axes)
-        state_hat = state_hat.reshape(-1, *k2.shape)  # views: components, then three axes
-        work_hat = work_hat.reshape(-1, *k2.shape)
+        implicit_k, linear_k, multiplier_k = self._update_factors(
+            k2_axes, implicit, explicit_linear, multiplier
+        )
+        inverse = 1.0 / (1.0 + dt * implicit_k)
+        state_hat = state_hat.reshape(-1, *inverse.shape)  # views: components, then three axes
+        work_hat = work_hat.reshape(-1, *inverse.shape)
+        state_hat *= (1.0 + dt * linear_k) * inverse
+        state_hat += ((dt * scale) * multiplier_k * inverse) * work_hat
+        work_hat[...] = state_hat
 
-        def polynomial(coefficients: np.ndarray) -> Any:
-            value = xp.zeros_like(k2)
+    def sbdf2_combine(
+        self,
+        state_hat: Any,
+        work_hat: Any,
+        previous_hat: Any,
+        explicit_hat: Any,
+        k2_axes: tuple[Any, Any, Any],
+        dt: float,
+        omega: float,
+        scale: float,
+        implicit: np.ndarray,
+        explicit_linear: np.ndarray,
+        multiplier: np.ndarray,
+        weights: Any = None,
+    ) -> float | None:
+        """The variable-step SBDF2 update (see :func:`phasefield.kernels.sbdf2_combine`), and
+        with ``weights`` its difference from an Euler step, ``Σ w |Δû|²``."""
+        if self.kernels == "numba":
+            from .kernels import sbdf2_combine
+
+            return sbdf2_combine(
+                state_hat,
+                work_hat,
+                previous_hat,
+                explicit_hat,
+                k2_axes,
+                dt,
+                omega,
+                scale,
+                implicit,
+                explicit_linear,
+                multiplier,
+                weights,
+            )
+        implicit_k, linear_k, multiplier_k = self._update_factors(
+            k2_axes, implicit, explicit_linear, multiplier
+        )
+        a0, a1, a2 = (1 + 2 * omega) / (1 + omega), 1 + omega, omega * omega / (1 + omega)
+        shape = (-1, *linear_k.shape)
+        u, n = state_hat.reshape(shape), work_hat.reshape(shape)
+        previous, explicit = previous_hat.reshape(shape), explicit_hat.reshape(shape)
+        e = linear_k * u + scale * multiplier_k * n
+        value = a1 * u - a2 * previous + dt * ((1 + omega) * e - omega * explicit)
+        value /= a0 + dt * implicit_k
+        estimate = None
+        if weights is not None:
+            difference = value - (u + dt * e) / (1 + dt * implicit_k)
+            estimate = float(self.xp.sum(weights * (difference.real**2 + difference.imag**2)))
+        previous[...] = u
+        explicit[...] = e
+        u[...] = value
+        n[...] = value
+        return estimate
+
+    def _update_factors(
+        self,
+        k2_axes: tuple[Any, Any, Any],
+        *polynomials: np.ndarray,
+    ) -> list[Any]:
+        """The operators ``L, S, K`` evaluated on the ``|k|²`` grid (array path)."""
+        k2 = self._k2_from_axes(k2_axes)
+        values = []
+        for coefficients in polynomials:
+            value = self.xp.zeros_like(k2)
             for coefficient in coefficients[::-1]:
                 value = value * k2 + float(coefficient)
-            return value
-
-        inverse = 1.0 / (1.0 + dt * polynomial(implicit))
-        keep = (1.0 + dt * polynomial(explicit_linear)) * inverse
-        gain = (dt * scale) * polynomial(multiplier) * inverse
-        state_hat *= keep
-        state_hat += gain * work_hat
-        work_hat[...] = state_hat
+            values.append(value)
+        return values
 
     def _k2_from_axes(self, k2_axes: tuple[Any, Any, Any]) -> Any:
         """``|k|²`` over three axes from their squares, built once per space (array path)."""

@@ -1,5 +1,5 @@
-"""Checkpoints: the state's spectra (and the fields kept in real space only), clock, RNG and FFT
-wisdom, in one atomically replaced file.
+"""Checkpoints: the state's spectra (and the fields kept in real space only), the scheme's
+history of earlier steps, clock, RNG and FFT wisdom, in one atomically replaced file.
 
 The file lives inside the store (``<store>/_checkpoint/state.npz``). It is written to a
 temporary name, flushed to disk and renamed over the previous one, so a run killed at any
@@ -40,6 +40,7 @@ class Checkpoint:
     finished: bool
     wisdom: tuple[bytes, ...]
     extras: dict[str, np.ndarray]
+    history: dict[str, np.ndarray]
 
     def rng(self) -> np.random.Generator:
         generator = np.random.default_rng()
@@ -80,6 +81,8 @@ def write_checkpoint(
         finished=np.bool_(finished),
         rng=np.str_(json.dumps(state.rng.bit_generator.state)),
     )
+    for key, value in state.history.items():  # a multistep scheme's earlier steps
+        arrays[f"history.{key}"] = backend.to_host(value) if hasattr(value, "shape") else value
     for name, value in (extras or {}).items():
         arrays[f"extra.{name}"] = np.asarray(value)
     for key, wisdom in zip(_WISDOM_KEYS, export_wisdom(), strict=True):
@@ -99,19 +102,17 @@ def read_checkpoint(store: Path) -> Checkpoint | None:
     if not path.is_file():
         return None
     with np.load(path, allow_pickle=False) as stored:
-        spectral = {
-            key.removeprefix("spectral."): stored[key]
-            for key in stored.files
-            if key.startswith("spectral.")
-        }
-        real = {
-            key.removeprefix("real."): stored[key]
-            for key in stored.files
-            if key.startswith("real.")
-        }
+
+        def group(prefix: str) -> dict[str, np.ndarray]:
+            return {
+                key.removeprefix(prefix): stored[key]
+                for key in stored.files
+                if key.startswith(prefix)
+            }
+
         return Checkpoint(
-            spectral=spectral,
-            real=real,
+            spectral=group("spectral."),
+            real=group("real."),
             time=float(stored["time"]),
             step=int(stored["step"]),
             rng_state=json.loads(str(stored["rng"])),
@@ -119,9 +120,6 @@ def read_checkpoint(store: Path) -> Checkpoint | None:
             save_index=int(stored["save_index"]),
             finished=bool(stored["finished"]),
             wisdom=tuple(stored[key].tobytes() for key in _WISDOM_KEYS),
-            extras={
-                key.removeprefix("extra."): stored[key]
-                for key in stored.files
-                if key.startswith("extra.")
-            },
+            extras=group("extra."),
+            history=group("history."),
         )

@@ -235,11 +235,12 @@ def _validate(path: Path) -> int:
     grid = config.grid
     cells = math.prod(grid.shape)
     cadence = config.save_cadence.describe()
-    steps = (
-        f"steps of at most {config.time.dt:g}, shorter where the kinetics need"
-        if config.model.kind == "al_mg"
-        else f"about {config.total_steps} steps"
-    )
+    if config.model.kind == "al_mg":
+        steps = f"steps of at most {config.time.dt:g}, shorter where the kinetics need"
+    elif config.time.adaptive is not None:
+        steps = f"adaptive steps from {config.time.dt:g} ({config.time.scheme})"
+    else:
+        steps = f"about {config.total_steps} steps ({config.time.scheme})"
     print(
         f"# ok: {config.model.kind} on {'x'.join(map(str, grid.shape))} = {cells} cells, "
         f"{steps}, saves {cadence} to {config.store_path}"

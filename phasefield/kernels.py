@@ -45,6 +45,7 @@ __all__ = [
     "label_equal_regions",
     "largest_component",
     "near_pairs",
+    "sbdf2_combine",
     "spectral_power",
     "stack_sums",
 ]
@@ -140,38 +141,117 @@ def kernel_serial({stacks}, {args}):
     return total
 """
 
-_COMBINE = """
+# The spectral updates: one pass over the spectra, rows in parallel, |k|² summed from its three
+# axes at each point (no k² array streams from memory). The spectra come as real views (real
+# and imaginary parts side by side), so all arithmetic is real: the operators' factors are
+# computed once per wavevector ({factors}) and applied to both parts ({update}, which sees
+# ``u``, the state, and ``n``, the transformed explicit term).
+_SPECTRAL_UPDATE = """
 @numba.njit(parallel={parallel}, cache=True, nogil=True)
-def kernel_{variant}(state_hat, work_hat, kx2, ky2, kz2, dt, scale,
+def kernel_{variant}(state_hat, work_hat, {history}kx2, ky2, kz2, dt, scale, {scalars}
                      l0, l1, l2, l3, s0, s1, s2, s3, m0, m1, m2, m3):
     rows = kx2.size * ky2.size
     width = kz2.size
-    size = rows * width
-    components = state_hat.size // size
-    state = state_hat.reshape(components, rows, width)
-    work = work_hat.reshape(components, rows, width)
-    for c in range(components):  # component by component, rows in parallel
+    components = state_hat.size // (rows * 2 * width)
+    state = state_hat.reshape(components, rows, 2 * width)
+    work = work_hat.reshape(components, rows, 2 * width)
+{views}{start}    for c in range(components):  # component by component, rows in parallel
         for r in numba.prange(rows):
             base = kx2[r // ky2.size] + ky2[r % ky2.size]
             state_r = state[c, r]
             work_r = work[c, r]
-            for i in range(width):  # |k|² from its axes: no k² array streams from memory
+{rows}            for i in range(width):
                 q = base + kz2[i]
                 implicit = ((l3 * q + l2) * q + l1) * q + l0
                 explicit_linear = ((s3 * q + s2) * q + s1) * q + s0
                 multiplier = ((m3 * q + m2) * q + m1) * q + m0
+{factors}                for j in range(2 * i, 2 * i + 2):  # real part, imaginary part
+                    u = state_r[j]
+                    n = work_r[j]
+{update}                    state_r[j] = value
+                    work_r[j] = value
+{row_end}{finish}"""
+
+_EULER_UPDATE = dict(
+    history="",
+    scalars="",
+    views="",
+    start="",
+    finish="",
+    rows="",
+    row_end="",
+    factors="""\
                 inverse = 1.0 / (1.0 + dt * implicit)
-                value = ((1.0 + dt * explicit_linear) * inverse) * state_r[i] + (
-                    dt * scale * multiplier * inverse) * work_r[i]
-                state_r[i] = value
-                work_r[i] = value
-"""
+                keep = (1.0 + dt * explicit_linear) * inverse
+                gain = dt * scale * multiplier * inverse
+""",
+    update="""\
+                    value = keep * u + gain * n
+""",
+)
+
+# Variable-step SBDF2 with ω = dt/dt_prev: a0 = (1+2ω)/(1+ω), a1 = 1+ω, a2 = ω²/(1+ω);
+# ω = 0 is IMEX Euler. The history (previous state, previous explicit term) is advanced too.
+_SBDF2_UPDATE = dict(
+    history="previous_hat, explicit_hat, ",
+    scalars="omega, ",
+    views="""\
+    previous = previous_hat.reshape(components, rows, 2 * width)
+    explicit = explicit_hat.reshape(components, rows, 2 * width)
+    a0 = (1.0 + 2.0 * omega) / (1.0 + omega)
+    a1 = 1.0 + omega
+    a2 = omega * omega / (1.0 + omega)
+""",
+    start="",
+    finish="",
+    row_end="",
+    rows="""\
+            previous_r = previous[c, r]
+            explicit_r = explicit[c, r]
+""",
+    factors="""\
+                inverse = 1.0 / (a0 + dt * implicit)
+                gain = scale * multiplier
+""",
+    update="""\
+                    e = explicit_linear * u + gain * n
+                    value = (a1 * u - a2 * previous_r[j]
+                             + dt * ((1.0 + omega) * e - omega * explicit_r[j])) * inverse
+                    previous_r[j] = u
+                    explicit_r[j] = e
+""",
+)
+
+# SBDF2 that also returns Σ w |û_SBDF2 − û_Euler|² (w: weights of the half spectrum), the mean
+# square of the difference of the two updates in real space, an estimate of the local error.
+# Rows are summed first, then added up by Numba's reduction over its (static) chunks of rows.
+_SBDF2_ESTIMATED_UPDATE = dict(
+    _SBDF2_UPDATE,
+    history="previous_hat, explicit_hat, weights, ",
+    start="    total = 0.0\n",
+    finish="    return total\n",
+    rows=_SBDF2_UPDATE["rows"] + "            row_total = 0.0\n",
+    row_end="            total += row_total\n",
+    factors=_SBDF2_UPDATE["factors"]
+    + """\
+                euler = 1.0 / (1.0 + dt * implicit)
+""",
+    update=_SBDF2_UPDATE["update"]
+    + """\
+                    difference = value - (u + dt * e) * euler
+                    row_total += weights[i] * difference * difference
+""",
+)
 
 #: Points per block of a stack kernel (a block of every component stays in cache).
 STACK_BLOCK = 2048
 
 #: Arrays smaller than this run on one thread.
 PARALLEL_THRESHOLD = 1 << 15
+
+#: The spectral updates do some thirty operations per point, so threads pay off on smaller
+#: arrays (real views: two numbers per coefficient; measured crossover near 5000 coefficients).
+UPDATE_PARALLEL_THRESHOLD = 1 << 13
 
 #: Polynomials in k² handed to :func:`imex_combine` have at most this many coefficients.
 MAX_POLYNOMIAL_TERMS = 4
@@ -180,12 +260,18 @@ MAX_POLYNOMIAL_TERMS = 4
 class Kernel:
     """A compiled loop in a serial and a parallel variant, chosen by the size of its first array."""
 
-    def __init__(self, serial: Callable[..., Any], parallel: Callable[..., Any] | None) -> None:
+    def __init__(
+        self,
+        serial: Callable[..., Any],
+        parallel: Callable[..., Any] | None,
+        threshold: int = PARALLEL_THRESHOLD,
+    ) -> None:
         self.serial = serial
         self.parallel = parallel
+        self.threshold = threshold
 
     def __call__(self, first: np.ndarray, *args: Any) -> Any:
-        if self.parallel is not None and first.size >= PARALLEL_THRESHOLD:
+        if self.parallel is not None and first.size >= self.threshold:
             return self.parallel(first, *args)
         return self.serial(first, *args)
 
@@ -259,14 +345,16 @@ def _use_our_threads() -> None:
     numba.set_num_threads(min(threads(), numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
 
 
-def _two_variants(template: str, source: str, **fields: str) -> Kernel:
+def _two_variants(
+    template: str, source: str, fields: dict[str, str], threshold: int = PARALLEL_THRESHOLD
+) -> Kernel:
     text = _HEADER.format(source=source) + "".join(
         template.format(parallel=parallel, variant=variant, **fields)
         for parallel, variant in ((False, "serial"), (True, "parallel"))
     )
     module = _load(text)
     _use_our_threads()
-    return Kernel(module.kernel_serial, module.kernel_parallel)
+    return Kernel(module.kernel_serial, module.kernel_parallel, threshold)
 
 
 def compile_elementwise(
@@ -279,9 +367,11 @@ def compile_elementwise(
     return _two_variants(
         _ELEMENTWISE,
         expression.source,
-        args=", ".join([*arrays, *scalars]),
-        ravels=_ravels(arrays),
-        body=_body(expression, arrays),
+        {
+            "args": ", ".join([*arrays, *scalars]),
+            "ravels": _ravels(arrays),
+            "body": _body(expression, arrays),
+        },
     )
 
 
@@ -376,7 +466,7 @@ def compile_stack(
     ``out`` are ``(components, *grid)``; ``arrays`` are grid-shaped and shared by all components.
     """
     fields = _stack_fields(expression, stacks, sums, arrays, scalars)
-    return _two_variants(_STACK, _stack_source(expression, sums), **fields)
+    return _two_variants(_STACK, _stack_source(expression, sums), fields)
 
 
 def compile_component_sum(
@@ -385,7 +475,7 @@ def compile_component_sum(
     """A kernel ``kernel(out, *stacks, *arrays, *scalars)`` writing, at each point, the sum of
     ``term`` over the components of the ``stacks`` into the grid-shaped ``out``."""
     fields = _stack_fields(term, stacks, {}, arrays, scalars)
-    return _two_variants(_COMPONENT_SUM, f"sum({term.source})", **fields)
+    return _two_variants(_COMPONENT_SUM, f"sum({term.source})", fields)
 
 
 def compile_stack_reduction(
@@ -426,8 +516,33 @@ def spectral_power(spectral: np.ndarray, k2: np.ndarray, weights: np.ndarray) ->
 
 
 @functools.cache
-def _combine_kernel() -> Kernel:
-    return _two_variants(_COMBINE, "IMEX Euler update")
+def _update_kernel(scheme: str) -> Kernel:
+    fields = {
+        "imex_euler": _EULER_UPDATE,
+        "sbdf2": _SBDF2_UPDATE,
+        "sbdf2_estimated": _SBDF2_ESTIMATED_UPDATE,
+    }[scheme]
+    return _two_variants(
+        _SPECTRAL_UPDATE, f"{scheme} spectral update", fields, UPDATE_PARALLEL_THRESHOLD
+    )
+
+
+def _real_views(*spectra: np.ndarray) -> list[np.ndarray]:
+    """Complex arrays as real ones with the real and imaginary parts side by side."""
+    return [spectrum.view(spectrum.real.dtype) for spectrum in spectra]
+
+
+def _coefficients(*polynomials: Sequence[float] | np.ndarray) -> list[float]:
+    """The operators' coefficients, each padded to :data:`MAX_POLYNOMIAL_TERMS`."""
+    coefficients: list[float] = []
+    for polynomial in polynomials:
+        if len(polynomial) > MAX_POLYNOMIAL_TERMS:
+            raise ValueError(
+                f"operators of degree above k^{2 * MAX_POLYNOMIAL_TERMS - 2} are not supported"
+            )
+        coefficients += [float(c) for c in polynomial]
+        coefficients += [0.0] * (MAX_POLYNOMIAL_TERMS - len(polynomial))
+    return coefficients
 
 
 def imex_combine(
@@ -451,15 +566,58 @@ def imex_combine(
     ``K`` are polynomials in ``k²`` given by their coefficients, lowest power first, at most
     :data:`MAX_POLYNOMIAL_TERMS` of them.
     """
-    coefficients: list[float] = []
-    for polynomial in (implicit, explicit_linear, multiplier):
-        if len(polynomial) > MAX_POLYNOMIAL_TERMS:
-            raise ValueError(
-                f"operators of degree above k^{2 * MAX_POLYNOMIAL_TERMS - 2} are not supported"
-            )
-        coefficients += [float(c) for c in polynomial]
-        coefficients += [0.0] * (MAX_POLYNOMIAL_TERMS - len(polynomial))
-    _combine_kernel()(state_hat, work_hat, *k2_axes, float(dt), float(scale), *coefficients)
+    coefficients = _coefficients(implicit, explicit_linear, multiplier)
+    _update_kernel("imex_euler")(
+        *_real_views(state_hat, work_hat), *k2_axes, float(dt), float(scale), *coefficients
+    )
+
+
+def sbdf2_combine(
+    state_hat: np.ndarray,
+    work_hat: np.ndarray,
+    previous_hat: np.ndarray,
+    explicit_hat: np.ndarray,
+    k2_axes: tuple[np.ndarray, np.ndarray, np.ndarray],
+    dt: float,
+    omega: float,
+    scale: float,
+    implicit: Sequence[float] | np.ndarray,
+    explicit_linear: Sequence[float] | np.ndarray,
+    multiplier: Sequence[float] | np.ndarray,
+    weights: np.ndarray | None = None,
+) -> float | None:
+    """One variable-step SBDF2 update (Wang & Ruuth, J. Comput. Math. 26, 838 (2008)).
+
+    With ``E = S û + s K N̂`` the explicit part and ``ω = Δt / Δt_prev``,
+
+    .. math:: \\hat u^{n+1} = \\frac{(1+\\omega)\\,\\hat u^n
+              - \\tfrac{\\omega^2}{1+\\omega}\\,\\hat u^{n-1}
+              + \\Delta t\\,\\big((1+\\omega) E^n - \\omega E^{n-1}\\big)}
+              {\\tfrac{1+2\\omega}{1+\\omega} + \\Delta t\\,L},
+
+    written to ``state_hat`` and ``work_hat`` as in :func:`imex_combine`, while
+    ``previous_hat`` and ``explicit_hat`` advance from ``û^{n-1}, E^{n-1}`` to ``û^n, E^n``.
+    ``ω = 0`` is an IMEX-Euler step (the start, or a restart after the state was changed
+    outside the scheme); the history must then hold finite values (zeros at the start).
+
+    Given ``weights`` (of the half spectrum, along its last axis), it also returns
+    ``Σ w |û_SBDF2 − û_Euler|²`` over all components: by Parseval the summed mean square of the
+    difference, in real space, between this step and an IMEX-Euler step from the same state,
+    which estimates the first-order local error (for step-size control).
+    """
+    coefficients = _coefficients(implicit, explicit_linear, multiplier)
+    history = _real_views(previous_hat, explicit_hat)
+    if weights is not None:
+        history.append(weights.reshape(-1))
+    return _update_kernel("sbdf2" if weights is None else "sbdf2_estimated")(
+        *_real_views(state_hat, work_hat),
+        *history,
+        *k2_axes,
+        float(dt),
+        float(scale),
+        float(omega),
+        *coefficients,
+    )
 
 
 # ---- grains: labelling of equal-valued regions and close same-order-parameter pairs -----------

@@ -22,7 +22,7 @@ from .spectral import SpectralSpace
 from .state import State
 from .timesteppers import Stepper
 
-__all__ = ["BlowUpError", "Handler", "Run", "run_loop"]
+__all__ = ["BlowUpError", "Handler", "Run", "run_loop", "step_toward"]
 
 #: A step this close to a target time (relative to dt) lands on it instead of stopping short.
 _LANDING_TOLERANCE = 1e-9
@@ -140,9 +140,28 @@ def run_loop(run: Run, handlers: Sequence[Handler]) -> None:
         handler.finish(run, "complete")
 
 
+def step_toward(dt: float, remaining: float | None, order: int = 1) -> tuple[float, bool]:
+    """The step to request with ``remaining`` model time to the next target (None: no
+    target), and whether it lands on the target.
+
+    A step within a tolerance of the remaining time lands on it. For a scheme of order above
+    one, a remaining time between one and two steps is crossed in two equal steps rather than
+    a full one and a sliver, so that a multistep scheme never sees a step ratio above 2 and
+    stays at its order.
+    """
+    if remaining is None:
+        return dt, False
+    if remaining <= dt * (1 + _LANDING_TOLERANCE):
+        return remaining, True
+    if order > 1:
+        return min(dt, remaining / 2), False
+    return dt, False
+
+
 def _steps(run: Run, handlers: Sequence[Handler], interrupt: list[bool]) -> None:
-    state, stepper, dt = run.state, run.stepper, run.config.time.dt
+    state, stepper = run.state, run.stepper
     while not run.finished():
+        dt = stepper.proposed_dt(state, run.config.time.dt)
         targets = [t for t in (h.next_time(run) for h in handlers) if t is not None]
         if run.end_time is not None:
             targets.append(run.end_time)
@@ -150,8 +169,8 @@ def _steps(run: Run, handlers: Sequence[Handler], interrupt: list[bool]) -> None
         if kink is not None:
             targets.append(kink)
         target = min(targets) if targets else None
-        landing = target is not None and target - state.time <= dt * (1 + _LANDING_TOLERANCE)
-        request = target - state.time if landing and target is not None else dt
+        remaining = None if target is None else target - state.time
+        request, landing = step_toward(dt, remaining, stepper.order)
         taken = stepper.step(state, request)
         if landing and taken == request:
             assert target is not None

@@ -221,11 +221,16 @@ def run(
         remove_store(path)  # --overwrite, or a --resume of a run that never checkpointed
     model = build_model(config)
     space = SpectralSpace(grid, array_backend, config.dtype)
-    stepper = make_stepper(config.time.scheme, model, space)
+    stepper = make_stepper(config.time.scheme, model, space, config.time.control)
     if checkpoint is not None:
         trim_store(path, checkpoint.saves)
         state = stepper.restore(
-            checkpoint.spectral, checkpoint.time, checkpoint.step, checkpoint.rng(), checkpoint.real
+            checkpoint.spectral,
+            checkpoint.time,
+            checkpoint.step,
+            checkpoint.rng(),
+            checkpoint.real,
+            checkpoint.history,
         )
     else:
         assert fields is not None

@@ -60,6 +60,9 @@ class SpectralSpace:
         by the spectral update instead of streaming ``k2`` from memory.
     scale : float
         ``1 / N``.
+    weights : array
+        How often each coefficient of the half spectrum stands in the whole one (1 or 2),
+        along the last axis: ``Σ w |û|²`` is the mean square of the field (Parseval).
     """
 
     def __init__(self, grid: Grid, backend: Backend, dtype: Any) -> None:
@@ -78,7 +81,7 @@ class SpectralSpace:
             self.k2 += component * component
         # |k|² by axis for the spectral update, which sums it per point (see k2_axes)
         self.k2_axes = self._axis_squares()
-        self._weights = backend.asarray(grid.spectral_weights(), self.dtype)
+        self.weights = backend.asarray(grid.spectral_weights(), self.dtype)
         self._transforms: dict[int, RealFFT] = {}
         self._scratch: dict[tuple[str, int, int], Any] = {}
 
@@ -188,4 +191,4 @@ class SpectralSpace:
     def sum_k2_power(self, spectral: Any) -> float:
         """``Σ_k |k|² |û_k|²`` over the full spectrum, i.e. ``⟨|∇u|²⟩`` (Parseval), summed
         over components for a stack; float64, in a fixed order."""
-        return self.backend.spectral_power(spectral, self.k2, self._weights)
+        return self.backend.spectral_power(spectral, self.k2, self.weights)

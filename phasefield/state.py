@@ -31,6 +31,9 @@ class State:
         Steps taken since ``t = 0``.
     rng : numpy.random.Generator
         The run's random stream (host side, so every backend draws the same numbers).
+    history : dict of str to array or float
+        What a multistep scheme keeps of earlier steps (spectra on the device, the last step
+        as a float), checkpointed with the rest; empty for one-step schemes.
     """
 
     fields: dict[str, Any]
@@ -38,3 +41,4 @@ class State:
     time: float = 0.0
     step: int = 0
     rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
+    history: dict[str, Any] = field(default_factory=dict)

@@ -9,7 +9,9 @@ Fourier space.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,7 +21,50 @@ from .solvers.diffusion import DiffusionStep
 from .spectral import SpectralSpace
 from .state import State
 
-__all__ = ["SCHEMES", "ImexEuler", "Stepper", "make_stepper", "register_scheme"]
+__all__ = [
+    "SBDF2",
+    "SCHEMES",
+    "ImexEuler",
+    "StepControl",
+    "Stepper",
+    "make_stepper",
+    "register_scheme",
+]
+
+
+@dataclass(frozen=True)
+class StepControl:
+    """Step-size control from a local-error estimate, the elementary controller
+    ``Δt_new = Δt (safety · tolerance / estimate)^(1/2)`` (Hairer, Nørsett & Wanner, Solving
+    ODEs I, §II.4), kept within ``[dt_min, dt_max]`` and within ``growth`` and
+    ``1/shrink`` of the step before.
+
+    Attributes
+    ----------
+    tolerance : float
+        The root-mean-square local error allowed per step, in the units of the fields.
+    dt_min, dt_max : float
+        Bounds on the step (``dt_max`` infinite by default).
+    growth, shrink : float
+        Largest factor a step may grow by, or shrink by, from one to the next.
+    safety : float
+        Aim this fraction of the tolerance.
+    """
+
+    tolerance: float
+    dt_min: float = 0.0
+    dt_max: float = math.inf
+    growth: float = 2.0
+    shrink: float = 5.0
+    safety: float = 0.8
+
+    def next_dt(self, taken: float, estimate: float) -> float:
+        """The step after one of ``taken`` whose local error was ``estimate``."""
+        factor = self.growth
+        if estimate > 0:
+            factor = min(self.growth, math.sqrt(self.safety * self.tolerance / estimate))
+        factor = max(factor, 1.0 / self.shrink)
+        return min(max(taken * factor, self.dt_min), self.dt_max)
 
 
 class Stepper(ABC):
@@ -28,9 +73,17 @@ class Stepper(ABC):
     #: Order of accuracy in the time step.
     order: int
 
-    def __init__(self, model: SpectralModel, space: SpectralSpace) -> None:
+    def __init__(
+        self, model: SpectralModel, space: SpectralSpace, control: StepControl | None = None
+    ) -> None:
+        if control is not None:
+            raise ValueError(f"{type(self).__name__} has no step-size control: use sbdf2")
         self.model = model
         self.space = space
+
+    def proposed_dt(self, state: State, dt: float) -> float:
+        """The step to try next: ``dt`` (the configured one), or the step-size control's."""
+        return dt
 
     @abstractmethod
     def initialise(
@@ -50,9 +103,11 @@ class Stepper(ABC):
         step: int,
         rng: np.random.Generator,
         real: dict[str, np.ndarray] | None = None,
+        history: dict[str, np.ndarray] | None = None,
     ) -> State:
-        """A state from checkpointed spectra (and the real-space-only fields); the real fields
-        are rebuilt bit for bit."""
+        """A state from checkpointed spectra (and the real-space-only fields, and the
+        scheme's history of earlier steps, :attr:`State.history`); the real fields are rebuilt
+        bit for bit."""
 
     @abstractmethod
     def step(self, state: State, dt: float) -> float:
@@ -78,11 +133,13 @@ def register_scheme(name: str) -> Any:
     return register
 
 
-def make_stepper(scheme: str, model: SpectralModel, space: SpectralSpace) -> Stepper:
-    try:
-        return SCHEMES[scheme](model, space)
-    except KeyError:
-        raise ValueError(f"unknown scheme '{scheme}': use one of {', '.join(SCHEMES)}") from None
+def make_stepper(
+    scheme: str, model: SpectralModel, space: SpectralSpace, control: StepControl | None = None
+) -> Stepper:
+    """The stepper of ``scheme`` for ``model`` on ``space`` (with step-size ``control``)."""
+    if scheme not in SCHEMES:
+        raise ValueError(f"unknown scheme '{scheme}': use one of {', '.join(SCHEMES)}")
+    return SCHEMES[scheme](model, space, control)
 
 
 @register_scheme("imex_euler")
@@ -112,8 +169,10 @@ class ImexEuler(Stepper):
 
     order = 1
 
-    def __init__(self, model: SpectralModel, space: SpectralSpace) -> None:
-        super().__init__(model, space)
+    def __init__(
+        self, model: SpectralModel, space: SpectralSpace, control: StepControl | None = None
+    ) -> None:
+        super().__init__(model, space, control)
         names = model.spectral_fields
         self._fourier = model.explicit_space == "fourier"
         self._components = {name: model.components(name) for name in model.fields}
@@ -184,6 +243,7 @@ class ImexEuler(Stepper):
         step: int,
         rng: np.random.Generator,
         real: dict[str, np.ndarray] | None = None,
+        history: dict[str, np.ndarray] | None = None,
     ) -> State:
         for name, values in spectral.items():
             self.space.backend.copy_into(self.spectral[name], values)
@@ -234,9 +294,25 @@ class ImexEuler(Stepper):
             work[...] = state.spectral[name][component]
             single.inverse(work, state.fields[name][component])
 
+    def _update(
+        self,
+        state: State,
+        name: str,
+        component: int | None,
+        work: Any,
+        dt: float,
+        scale: float,
+        *operators: np.ndarray,
+    ) -> None:
+        """The spectral update of field ``name`` (or of one ``component`` of its stack) from
+        the transformed explicit term in ``work``, written to the state and to ``work``."""
+        state_hat = state.spectral[name]
+        if component is not None:
+            state_hat = state_hat[component]
+        self.space.backend.imex_combine(state_hat, work, self.space.k2_axes, dt, scale, *operators)
+
     def step(self, state: State, dt: float) -> float:
         space = self.space
-        backend = space.backend
         writers = None
         if self._componentwise:
             writers, terms = self.model.component_terms(state, space), StepTerms()
@@ -255,15 +331,8 @@ class ImexEuler(Stepper):
                         single.forward(self.work[name], work)
                     else:
                         single.forward(self.work[name][c], work)
-                    backend.imex_combine(
-                        state.spectral[name][c],
-                        work,
-                        space.k2_axes,
-                        dt,
-                        space.scale,
-                        implicit,
-                        explicit_linear,
-                        multiplier,
+                    self._update(
+                        state, name, c, work, dt, space.scale, implicit, explicit_linear, multiplier
                     )
                     single.inverse(work, state.fields[name][c])
                 continue
@@ -274,16 +343,7 @@ class ImexEuler(Stepper):
             else:
                 scale = space.scale
                 transforms.forward(self.work[name], work)
-            backend.imex_combine(
-                state.spectral[name],
-                work,
-                space.k2_axes,
-                dt,
-                scale,
-                implicit,
-                explicit_linear,
-                multiplier,
-            )
+            self._update(state, name, None, work, dt, scale, implicit, explicit_linear, multiplier)
             transforms.inverse(work, state.fields[name])
         for name, solver in self.diffusion.items():
             assert terms.diffusion is not None, f"{type(self.model).__name__} gave no diffusion"
@@ -293,3 +353,142 @@ class ImexEuler(Stepper):
         state.time += dt
         state.step += 1
         return dt
+
+
+@register_scheme("sbdf2")
+class SBDF2(ImexEuler):
+    """Second-order semi-implicit backward differentiation (SBDF2, Ascher, Ruuth & Wetton,
+    SIAM J. Numer. Anal. 32, 797 (1995), doi:10.1137/0732037), in the variable-step form of
+    Wang & Ruuth, J. Comput. Math. 26, 838 (2008): with ``ω = Δt_n / Δt_{n-1}`` and the
+    explicit part ``E = S û + K N̂``,
+
+    .. math:: \\tfrac{1+2\\omega}{1+\\omega}\\,\\hat u^{n+1} - (1+\\omega)\\,\\hat u^n
+              + \\tfrac{\\omega^2}{1+\\omega}\\,\\hat u^{n-1}
+              = \\Delta t_n\\big(-L\\,\\hat u^{n+1} + (1+\\omega)E^n - \\omega E^{n-1}\\big).
+
+    The stabilisation ``s`` then enters as ``s(û^{n+1} - 2û^n + û^{n-1})``, an O(Δt²) term,
+    so the scheme stays second order with it (Shen & Yang 2010). Per spectral field it keeps
+    two more spectra, ``û^{n-1}`` and ``E^{n-1}`` (:attr:`State.history`, checkpointed, so a
+    resumed run is bit-identical). The first step, a step after the state was changed outside
+    the scheme (:meth:`resynchronise`, e.g. a grain remap) and a step more than
+    :data:`MAX_STEP_RATIO` times the one before are IMEX-Euler steps (``ω = 0``): the
+    variable-step formula is zero-stable for ``ω < 1 + √2`` only. Fields solved by implicit
+    diffusion would be split from the rest at first order, so models with conserved fields
+    are not stepped by it.
+    """
+
+    order = 2
+    #: Largest ratio of a step to the one before it that is taken at second order.
+    MAX_STEP_RATIO = 2.4
+
+    def __init__(
+        self, model: SpectralModel, space: SpectralSpace, control: StepControl | None = None
+    ) -> None:
+        if model.conserved_fields:
+            raise ValueError(
+                f"sbdf2 is second order only for fields stepped in Fourier space; "
+                f"{type(model).__name__} steps "
+                f"{', '.join(model.conserved_fields)} by implicit diffusion: use imex_euler"
+            )
+        super().__init__(model, space)
+        self.control = control
+        self._history: dict[str, Any] = {}
+        for name in model.spectral_fields:
+            for kind in ("previous", "explicit"):
+                buffer = space.empty_spectral(self._components[name])
+                buffer[...] = 0
+                self._history[f"{kind}.{name}"] = buffer
+        self._estimates: dict[str, float] = {}
+
+    def _start_history(self, state: State) -> State:
+        state.history = dict(self._history)
+        state.history["dt"] = 0.0  # no earlier step: the next one is an Euler step
+        return state
+
+    def initialise(
+        self,
+        fields: dict[str, Any],
+        time: float = 0.0,
+        step: int = 0,
+        rng: np.random.Generator | None = None,
+    ) -> State:
+        return self._start_history(super().initialise(fields, time, step, rng))
+
+    def restore(
+        self,
+        spectral: dict[str, np.ndarray],
+        time: float,
+        step: int,
+        rng: np.random.Generator,
+        real: dict[str, np.ndarray] | None = None,
+        history: dict[str, np.ndarray] | None = None,
+    ) -> State:
+        state = self._start_history(super().restore(spectral, time, step, rng, real))
+        if history and all(key in history for key in state.history):
+            for key, buffer in self._history.items():
+                self.space.backend.copy_into(buffer, history[key])
+            state.history["dt"] = float(history["dt"])
+            if "next_dt" in history:
+                state.history["next_dt"] = float(history["next_dt"])
+        return state
+
+    def proposed_dt(self, state: State, dt: float) -> float:
+        """With step-size control, the step it chose after the last one (``dt`` first)."""
+        if self.control is None:
+            return dt
+        return float(state.history.get("next_dt", dt))
+
+    def resynchronise(self, state: State, name: str, components: list[int] | None = None) -> None:
+        super().resynchronise(state, name, components)
+        state.history["dt"] = 0.0  # the history no longer belongs to this state
+
+    def step(self, state: State, dt: float) -> float:
+        self._estimates.clear()
+        taken = super().step(state, dt)
+        state.history["dt"] = taken
+        if self.control is not None:
+            if self._estimates:  # a second-order step: its difference from Euler's
+                estimate = math.sqrt(max(self._estimates.values()))
+                state.history["next_dt"] = self.control.next_dt(taken, estimate)
+            else:  # an Euler step (start, restart) has no estimate: go on with this step
+                state.history["next_dt"] = max(taken, state.history.get("next_dt", taken))
+        return taken
+
+    def _update(
+        self,
+        state: State,
+        name: str,
+        component: int | None,
+        work: Any,
+        dt: float,
+        scale: float,
+        *operators: np.ndarray,
+    ) -> None:
+        previous_dt = state.history["dt"]
+        omega = dt / previous_dt if previous_dt > 0 else 0.0
+        if omega > self.MAX_STEP_RATIO:
+            omega = 0.0
+        history = state.history
+        arrays = [state.spectral[name], history[f"previous.{name}"], history[f"explicit.{name}"]]
+        if component is not None:
+            arrays = [array[component] for array in arrays]
+        state_hat, previous, explicit = arrays
+        weights = self.space.weights if self.control is not None and omega > 0 else None
+        implicit, explicit_linear, multiplier = operators
+        squares = self.space.backend.sbdf2_combine(
+            state_hat,
+            work,
+            previous,
+            explicit,
+            self.space.k2_axes,
+            dt,
+            omega,
+            scale,
+            implicit,
+            explicit_linear,
+            multiplier,
+            weights,
+        )
+        if squares is not None:  # the mean square per component, summed over a stack
+            share = squares / self._components[name]
+            self._estimates[name] = self._estimates.get(name, 0.0) + share

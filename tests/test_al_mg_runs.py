@@ -77,7 +77,15 @@ def slower_boundaries(data, factor=1e4):
     ],
 )
 def test_bad_model_keys_exit_2_naming_the_key(tmp_path, capsys, change, expected):
-    data = config(model={**BASE["model"], **change})
+    assert_refused(tmp_path, capsys, config(model={**BASE["model"], **change}), expected)
+
+
+def test_sbdf2_is_refused_for_the_split_diffusion(tmp_path, capsys):
+    data = config(time={**BASE["time"], "scheme": "sbdf2"})
+    assert_refused(tmp_path, capsys, data, "time.scheme: sbdf2 cannot step al_mg")
+
+
+def assert_refused(tmp_path, capsys, data, expected):
     path = write_config(tmp_path, data)
     assert main(["run", str(path), "--out", str(tmp_path / "out.zarr")]) == 2
     err = capsys.readouterr().err

@@ -35,7 +35,26 @@ def problems(data, tmp_path=None):
         ({"name": "a b"}, "name: 'a b' is not a usable name"),
         ({"time": {"dt": 0.5, "end": 10, "steps": 4}}, "time: give exactly one of end and steps"),
         ({"time": {"dt": 0.5, "end": None}}, "time: give exactly one of end and steps"),
-        ({"time": {"scheme": "rk4"}}, "time.scheme: must be 'imex_euler'"),
+        ({"time": {"scheme": "rk4"}}, "time.scheme: must be 'imex_euler' or 'sbdf2'"),
+        (
+            {"time": {"dt": 0.5, "end": 10, "adaptive": {"tolerance": 1e-3}}},
+            "time: adaptive needs scheme: sbdf2",
+        ),
+        (
+            {"time": {"dt": 0.5, "end": 10, "scheme": "sbdf2", "adaptive": {"tolerance": 0}}},
+            "time.adaptive.tolerance: must be greater than 0",
+        ),
+        (
+            {
+                "time": {
+                    "dt": 0.5,
+                    "end": 10,
+                    "scheme": "sbdf2",
+                    "adaptive": {"tolerance": 1e-3, "dt_min": 1.0, "dt_max": 0.1},
+                }
+            },
+            "time.adaptive: dt_min (1) is above dt_max (0.1)",
+        ),
         (
             {"output": {"every": 1.0, "every_steps": 3}},
             "output: give at most one of every, every_steps and times",

@@ -7,7 +7,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import numpy as np
 from pydantic import (
@@ -25,6 +25,9 @@ from .cahn_hilliard import CahnHilliardConfig
 from .common import Strict
 from .grain_growth import GrainGrowthConfig
 from .initial import InitialCondition, resolve_path
+
+if TYPE_CHECKING:
+    from ..timesteppers import StepControl
 
 __all__ = [
     "CheckpointConfig",
@@ -110,17 +113,54 @@ class GridConfig(Strict):
         return (self.spacing,) * len(self.shape)
 
 
+class AdaptiveConfig(Strict):
+    tolerance: PositiveFloat = Field(
+        description="root-mean-square local error allowed per step, in the fields' units "
+        "(estimated from the difference of the SBDF2 and IMEX-Euler updates)"
+    )
+    dt_min: PositiveFloat | None = Field(None, description="smallest step (default none)")
+    dt_max: PositiveFloat | None = Field(None, description="largest step (default none)")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AdaptiveConfig:
+        if self.dt_min is not None and self.dt_max is not None and self.dt_min > self.dt_max:
+            raise ValueError(f"dt_min ({self.dt_min:g}) is above dt_max ({self.dt_max:g})")
+        return self
+
+
 class TimeConfig(Strict):
-    dt: PositiveFloat = Field(description="time step")
+    dt: PositiveFloat = Field(description="time step (with adaptive: the first step)")
     end: PositiveFloat | None = Field(None, description="model time to stop at")
     steps: PositiveInt | None = Field(None, description="number of steps (instead of end)")
-    scheme: Literal["imex_euler"] = Field("imex_euler", description="time-stepping scheme")
+    scheme: Literal["imex_euler", "sbdf2"] = Field(
+        "imex_euler",
+        description="time-stepping scheme: imex_euler (first order) or sbdf2 (second order)",
+    )
+
+    adaptive: AdaptiveConfig | None = Field(
+        None, description="step-size control from a local-error estimate (sbdf2 only)"
+    )
 
     @model_validator(mode="after")
     def _one_stop(self) -> TimeConfig:
         if (self.end is None) == (self.steps is None):
             raise ValueError("give exactly one of end and steps")
+        if self.adaptive is not None and self.scheme != "sbdf2":
+            raise ValueError("adaptive needs scheme: sbdf2 (its error estimate)")
         return self
+
+    @property
+    def control(self) -> StepControl | None:
+        """The stepper's step-size control, if ``adaptive`` is given."""
+        if self.adaptive is None:
+            return None
+        from ..timesteppers import StepControl
+
+        return StepControl(
+            self.adaptive.tolerance,
+            dt_min=self.adaptive.dt_min or 0.0,
+            dt_max=self.adaptive.dt_max or math.inf,
+        )
 
 
 class OutputConfig(Strict):
@@ -258,6 +298,11 @@ class RunConfig(Strict):
                     f"output.fields: {', '.join(bad)} is not a field of {self.model.kind} "
                     f"(its fields: {', '.join(known)})"
                 )
+        if self.time.scheme == "sbdf2" and self.model.kind == "al_mg":
+            problems.append(
+                "time.scheme: sbdf2 cannot step al_mg (its Mg field is solved by implicit "
+                "diffusion, split from the rest at first order); use imex_euler"
+            )
         if self.time.steps is not None and self.output.every is not None:
             problems.append("output.every: with time.steps, give output.every_steps instead")
         if self.time.steps is not None and self.output.times is not None:

@@ -203,7 +203,8 @@ def test_a_shrinking_sphere_follows_the_curvature_law(backend):
     assert rate == pytest.approx(-4 * MOBILITY * SIGMA, rel=0.02)
 
 
-def test_componentwise_and_batched_steps_give_the_same_trajectory(rng):
+@pytest.mark.parametrize("scheme", ["imex_euler", "sbdf2"])
+def test_componentwise_and_batched_steps_give_the_same_trajectory(rng, scheme):
     """The CPU step evaluates, transforms and updates one order parameter at a time from the
     state as it was (pyFFTW, per component); the batched step (numpy.fft, and the array
     kernels CuPy uses) evaluates every order parameter first. Both are the same scheme."""
@@ -221,7 +222,7 @@ def test_componentwise_and_batched_steps_give_the_same_trajectory(rng):
         "array kernels": Backend("numpy", fft="numpy", kernels="array"),
     }.items():
         space = SpectralSpace(grid, backend, np.float64)
-        stepper = make_stepper("imex_euler", gg, space)
+        stepper = make_stepper(scheme, gg, space)
         assert stepper._componentwise == (label == "componentwise")
         state = stepper.initialise({"eta": eta})
         for _ in range(60):
