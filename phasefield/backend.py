@@ -308,6 +308,7 @@ class Backend:
         self._reductions: dict[tuple, Any] = {}
         self._totals: dict[tuple, Any] = {}
         self._k2_grid: tuple[Any, Any] | None = None  # (k2_axes, |k|² built from them)
+        self._copy_stream: Any = None  # CuPy: the stream saves are copied to the host on
 
     def __repr__(self) -> str:
         return f"Backend({self.name!r}, fft={self.fft_engine!r}, kernels={self.kernels!r})"
@@ -362,6 +363,40 @@ class Backend:
         if self.name == "cupy":
             return self.xp.asnumpy(array)
         return np.array(array, copy=True)
+
+    def to_host_async(self, array: Any) -> Callable[[], np.ndarray]:
+        """Start copying ``array`` to the host; returns a function that waits and gives it.
+
+        The array may change as soon as this returns. On CuPy a device snapshot is taken on the
+        current stream (a device-to-device copy at memory speed), then copied to pinned host
+        memory on a separate stream that waits for the snapshot only, so the steps that follow
+        run while the copy crosses the bus. On the CPU it is a plain copy.
+        """
+        if self.name != "cupy":
+            host = np.array(array, copy=True)
+            return lambda: host
+        cupy = self.xp
+        snapshot = array.copy()
+        taken = cupy.cuda.Event()
+        taken.record()
+        if self._copy_stream is None:
+            self._copy_stream = cupy.cuda.Stream(non_blocking=True)
+        stream = self._copy_stream
+        stream.wait_event(taken)
+        import cupyx
+
+        host = cupyx.empty_pinned(snapshot.shape, snapshot.dtype)
+        cupy.asnumpy(snapshot, stream=stream, out=host, blocking=False)
+        copied = cupy.cuda.Event()
+        copied.record(stream)
+
+        def result() -> np.ndarray:
+            copied.synchronize()
+            del snapshot_holder[:]  # the device snapshot may go once the copy is done
+            return host
+
+        snapshot_holder = [snapshot]
+        return result
 
     @property
     def ndimage(self) -> ModuleType:

@@ -10,7 +10,7 @@ import contextlib
 import signal
 import threading
 import time as wallclock
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,8 @@ class Run:
     info: dict[str, Any] = field(default_factory=dict)
     #: Small host arrays of handlers' own state, kept in every checkpoint (grain tracking).
     extras: dict[str, Any] = field(default_factory=dict)
+    #: Waits for saves still being written (set by the store handler; see BackgroundWrites).
+    flush_saves: Callable[[], None] = field(default=lambda: None)
 
     @property
     def end_time(self) -> float | None:

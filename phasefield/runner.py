@@ -77,6 +77,7 @@ def _comparable(config: RunConfig) -> dict[str, Any]:
     for key in _RESUME_FREE:
         data.pop(key, None)
     data["output"].pop("path", None)
+    data["output"].pop("background", None)  # how saves are written, not what
     return data
 
 
@@ -271,10 +272,17 @@ def run(
         handlers += _al_mg_handlers(config, grid)
         analyses.append(GrainAnalysis("eta", exclude=second_phase))
     handlers += [
-        StoreHandler(writer, analyses),
+        StoreHandler(writer, analyses, _background(config, array_backend.name)),
         Checkpointer(config.checkpoint.every_seconds, config.checkpoint.every_steps),
     ]
     if progress if progress is not None else sys.stderr.isatty():
         handlers.append(ProgressBar())
     run_loop(current, handlers)
     return open_run(path)
+
+
+def _background(config: RunConfig, backend: str) -> bool:
+    """Whether saves are written on a worker thread (``output.background``)."""
+    if config.output.background == "auto":
+        return backend == "cupy"
+    return config.output.background == "on"

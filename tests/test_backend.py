@@ -162,3 +162,19 @@ def test_stack_kernels_sum_over_components_then_write_each(dtype, shape, rng):
         np.testing.assert_allclose(out, expected, rtol=tolerance, atol=tolerance)
         got = backend.reduce_stack(energy, {"u": stack}, energy_sums, {"w": weight})
         assert got == pytest.approx(expected_energy, rel=1e-10 if dtype == np.float64 else 1e-5)
+
+
+def test_an_asynchronous_copy_holds_the_array_as_it_was(backend, rng):
+    """A save's copy to the host is started, then the field changes (the next steps): the copy
+    still gives the values at the time it was started (on CuPy: a device snapshot copied on
+    its own stream)."""
+    values = rng.standard_normal((3, 64, 48))
+    array = backend.asarray(values)
+    copies = []
+    for _ in range(3):
+        copies.append((backend.to_host_async(array), backend.to_host(array)))
+        array *= 2.0  # work queued after the copy started
+        array += 1.0
+    for pending, expected in copies:
+        np.testing.assert_array_equal(pending(), expected)
+    assert not np.array_equal(copies[0][1], copies[-1][1])

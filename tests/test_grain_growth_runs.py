@@ -54,13 +54,17 @@ def grain_config(**model):
             "initial: grain_growth starts from",
         ),
         ({"model": {"remap": {"buffer": 0}}}, "model.remap.buffer: must be greater than 0"),
+        (
+            {"time": {"scheme": "sbdf2", "adaptive": {"tolerance": 1e-3}}},
+            "time.adaptive: not for grain_growth",
+        ),
     ],
 )
 def test_bad_grain_inputs_name_their_key(change, expected):
     data = grain_config()
     for key, value in change.items():
-        if key == "model":
-            data["model"].update(value)
+        if key in ("model", "time"):
+            data[key].update(value)
         else:
             data[key] = value
     with pytest.raises(pf.ConfigError) as caught:

@@ -128,6 +128,40 @@ def test_resume_after_an_interrupt_is_bit_identical(tmp_path, monkeypatch, time)
     assert_identical_stores(reference, again)
 
 
+def test_background_saves_give_the_same_store_and_resume_bit_identically(tmp_path, monkeypatch):
+    """Saves written on a worker thread (as on a GPU) hold what in-line saves hold, and an
+    interrupted run with them resumes to the same store: checkpoints wait for the writes."""
+    data = config(
+        time={"dt": 0.6, "end": 30.0},
+        output={"every": 2.5},
+        checkpoint={"every_steps": 7},
+    )
+    inline = pf.run(data, out=tmp_path / "inline.zarr")
+    background = config(**{**data, "output": {**data["output"], "background": "on"}})
+    reference, partial, resumed = interrupt_then_resume(background, tmp_path, monkeypatch, 33)
+    assert_identical_stores(inline, reference)
+    assert partial.attrs["status"] == "interrupted"
+    assert 0 < partial.sizes["t"] < reference.sizes["t"]
+    assert_identical_stores(reference, resumed)
+
+
+def test_a_failed_background_write_stops_the_run(tmp_path, monkeypatch):
+    from phasefield import store
+
+    def broken(self, save):
+        if self.saves == 2:
+            raise OSError("disk full")
+        original(self, save)
+
+    original = store.StoreWriter.write
+    monkeypatch.setattr(store.StoreWriter, "write", broken)
+    data = config(output={"every": 2.5, "background": "on"})
+    with pytest.raises(OSError, match="disk full"):
+        pf.run(data, out=tmp_path / "run.zarr")
+    kept = pf.open_run(tmp_path / "run.zarr")  # the saves before the failure are intact
+    assert kept.sizes["t"] == 2
+
+
 def test_blow_up_stops_with_the_good_saves_intact(tmp_path):
     # no stabilisation and a huge step: the explicit term overshoots and grows without bound
     data = config(

@@ -171,6 +171,11 @@ class OutputConfig(Strict):
         None, description="explicit save times, increasing (e.g. log-spaced for coarsening)"
     )
     fields: list[str] | None = Field(None, description="fields to store; default all")
+    background: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="write saves on a worker thread while the steps go on (copies to the host "
+        "on their own CUDA stream); auto: on with CuPy, off on the CPU",
+    )
 
     @field_validator("times")
     @classmethod
@@ -302,6 +307,11 @@ class RunConfig(Strict):
             problems.append(
                 "time.scheme: sbdf2 cannot step al_mg (its Mg field is solved by implicit "
                 "diffusion, split from the rest at first order); use imex_euler"
+            )
+        if self.time.adaptive is not None and self.model.kind == "grain_growth":
+            problems.append(
+                "time.adaptive: not for grain_growth (its remap checks are spaced in steps of "
+                "time.dt, which longer steps would outrun); use fixed steps of sbdf2"
             )
         if self.time.steps is not None and self.output.every is not None:
             problems.append("output.every: with time.steps, give output.every_steps instead")

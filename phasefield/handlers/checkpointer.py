@@ -35,6 +35,7 @@ class Checkpointer(Handler):
             self._write(run, finished=outcome == "complete")
 
     def _write(self, run: Run, finished: bool) -> None:
+        run.flush_saves()  # a checkpoint counts only saves that are in the store
         write_checkpoint(
             run.store, run.state, run.backend, run.saves, run.save_index, finished, run.extras
         )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import time as wallclock
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -12,7 +13,52 @@ from ..loop import Handler, Run
 from ..store import Save, StoreWriter, set_status
 from .guard import check_finite
 
-__all__ = ["StoreHandler"]
+__all__ = ["BackgroundWrites", "StoreHandler"]
+
+
+class BackgroundWrites:
+    """Writes one save at a time on a worker thread, so the steps go on meanwhile.
+
+    A save is handed over as functions that give its fields on the host (copies already under
+    way, :meth:`~phasefield.backend.Backend.to_host_async`); the worker waits for them and
+    writes. The next save, a checkpoint and the end of the run wait for the write in flight
+    (:meth:`flush`), which raises here whatever the worker raised, so the store and the
+    checkpoints see the same saves in the same order as when writing in line.
+    """
+
+    def __init__(self, writer: StoreWriter) -> None:
+        self.writer = writer
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def submit(
+        self,
+        time: float,
+        step: int,
+        fields: Mapping[str, Callable[[], np.ndarray]],
+        scalars: Mapping[str, float],
+        series: Mapping[str, Any],
+    ) -> None:
+        self.flush()
+
+        def write() -> None:
+            try:
+                host = {name: get() for name, get in fields.items()}
+                self.writer.write(Save(time, step, host, scalars, series))
+            except BaseException as err:  # handed to the main thread by flush()
+                self._error = err
+
+        self._thread = threading.Thread(target=write, name="phasefield-save")
+        self._thread.start()
+
+    def flush(self) -> None:
+        """Wait for the write in flight; raise what it raised."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
 
 
 class StoreHandler(Handler):
@@ -24,12 +70,22 @@ class StoreHandler(Handler):
     they are written, so a blown-up state never reaches the store.
     """
 
-    def __init__(self, writer: StoreWriter, analyses: Sequence[Any] = ()) -> None:
+    def __init__(
+        self, writer: StoreWriter, analyses: Sequence[Any] = (), background: bool = False
+    ) -> None:
         self.writer = writer
         self.analyses = list(analyses)
         self._last_saved_step = -1
+        self._background = BackgroundWrites(writer) if background else None
+
+    def flush(self, run: Run) -> None:
+        """Finish the save in flight (background writes), then count it."""
+        if self._background is not None:
+            self._background.flush()
+        run.saves = self.writer.saves
 
     def start(self, run: Run) -> None:
+        run.flush_saves = lambda: self.flush(run)
         for analysis in self.analyses:
             analysis.restore(run.extras, run.backend)
         self.writer.saves = run.saves
@@ -54,6 +110,7 @@ class StoreHandler(Handler):
     def finish(self, run: Run, outcome: str) -> None:
         if outcome == "complete" and self._last_saved_step != run.state.step:
             self._save(run)
+        self.flush(run)
         timings = {
             key: round(float(value), 3)
             for key, value in run.info.items()
@@ -79,7 +136,9 @@ class StoreHandler(Handler):
             scalars = run.model.scalars(state, space)
         stepped = {name: state.fields[name] for name in run.config.fields}
         check_finite(run, stepped, scalars)
-        fields = {name: run.backend.to_host(values) for name, values in stepped.items()}
+        # copies start now (on CuPy on their own stream) and are waited for by the writer
+        pending = {name: run.backend.to_host_async(values) for name, values in stepped.items()}
+        fields: dict[str, Any] = {}
         series: dict[str, Any] = {}
         for analysis in self.analyses:
             derived, more_scalars, more_series = analysis.analyse(run)
@@ -87,15 +146,21 @@ class StoreHandler(Handler):
             scalars.update(more_scalars)
             series.update(more_series)
         saved = run.config.saved_fields
-        self.writer.write(
-            Save(
-                time=state.time,
-                step=state.step,
-                fields={name: values for name, values in fields.items() if name in saved},
-                scalars=scalars,
-                series=series,
-            )
-        )
-        run.saves = self.writer.saves
+        for name, values in fields.items():
+            pending[name] = _given(values)
+        pending = {name: get for name, get in pending.items() if name in saved}
+        if self._background is not None:
+            self._background.flush()
+            run.saves = self.writer.saves + 1  # counted now; flush() confirms it
+            self._background.submit(state.time, state.step, pending, scalars, series)
+        else:
+            host = {name: get() for name, get in pending.items()}
+            self.writer.write(Save(state.time, state.step, host, scalars, series))
+            run.saves = self.writer.saves
         self._last_saved_step = state.step
         run.info["last_saved_step"] = state.step
+
+
+def _given(values: np.ndarray) -> Callable[[], np.ndarray]:
+    """A host array as a finished copy."""
+    return lambda: values
