@@ -73,13 +73,17 @@ class Stepper(ABC):
     #: Order of accuracy in the time step.
     order: int
 
+    #: Whether the scheme gives a local-error estimate that a :class:`StepControl` can use.
+    controllable: bool = False
+
     def __init__(
         self, model: SpectralModel, space: SpectralSpace, control: StepControl | None = None
     ) -> None:
-        if control is not None:
+        if control is not None and not self.controllable:
             raise ValueError(f"{type(self).__name__} has no step-size control: use sbdf2")
         self.model = model
         self.space = space
+        self.control = control
 
     def proposed_dt(self, state: State, dt: float) -> float:
         """The step to try next: ``dt`` (the configured one), or the step-size control's."""
@@ -378,6 +382,7 @@ class SBDF2(ImexEuler):
     """
 
     order = 2
+    controllable = True
     #: Largest ratio of a step to the one before it that is taken at second order.
     MAX_STEP_RATIO = 2.4
 
@@ -390,8 +395,7 @@ class SBDF2(ImexEuler):
                 f"{type(model).__name__} steps "
                 f"{', '.join(model.conserved_fields)} by implicit diffusion: use imex_euler"
             )
-        super().__init__(model, space)
-        self.control = control
+        super().__init__(model, space, control)
         self._history: dict[str, Any] = {}
         for name in model.spectral_fields:
             for kind in ("previous", "explicit"):

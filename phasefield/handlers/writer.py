@@ -136,19 +136,20 @@ class StoreHandler(Handler):
             scalars = run.model.scalars(state, space)
         stepped = {name: state.fields[name] for name in run.config.fields}
         check_finite(run, stepped, scalars)
-        # copies start now (on CuPy on their own stream) and are waited for by the writer
-        pending = {name: run.backend.to_host_async(values) for name, values in stepped.items()}
-        fields: dict[str, Any] = {}
+        saved = run.config.saved_fields
+        # copies of the stored fields start now (on CuPy on their own stream); the writer
+        # waits for them
+        pending = {
+            name: run.backend.to_host_async(values)
+            for name, values in stepped.items()
+            if name in saved
+        }
         series: dict[str, Any] = {}
         for analysis in self.analyses:
             derived, more_scalars, more_series = analysis.analyse(run)
-            fields.update(derived)
+            pending.update({name: _given(v) for name, v in derived.items() if name in saved})
             scalars.update(more_scalars)
             series.update(more_series)
-        saved = run.config.saved_fields
-        for name, values in fields.items():
-            pending[name] = _given(values)
-        pending = {name: get for name, get in pending.items() if name in saved}
         if self._background is not None:
             self._background.flush()
             run.saves = self.writer.saves + 1  # counted now; flush() confirms it
