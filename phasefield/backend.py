@@ -17,6 +17,7 @@ On a GPU, transforms go through ``cupyx.scipy.fft`` and CuPy's plan cache.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import platform
@@ -415,16 +416,19 @@ class Backend:
 
     # ---- FFT --------------------------------------------------------------------------------
 
-    def real_fft(self, real: Any, spectral: Any, ndim: int | None = None) -> RealFFT:
+    def real_fft(
+        self, real: Any, spectral: Any, ndim: int | None = None, threads: int | None = None
+    ) -> RealFFT:
         """Transforms over the last ``ndim`` axes (default all) of arrays shaped like these.
 
         With pyFFTW the plans are measured on these buffers (their contents are destroyed), so
         pass them before filling them; the returned object then works with any aligned arrays of
-        the same shapes and dtypes.
+        the same shapes and dtypes. ``threads`` (default :attr:`threads`) is the number of
+        threads a pyFFTW plan uses.
         """
         ndim = real.ndim if ndim is None else ndim
         if self.fft_engine == "pyfftw":
-            plan = _FFTWRealFFT(real, spectral, ndim, self.threads)
+            plan = _FFTWRealFFT(real, spectral, ndim, threads or self.threads)
             _WISDOM.save()
             return plan
         if self.fft_engine == "cufft":
@@ -432,6 +436,15 @@ class Backend:
         return _LibraryRealFFT(self._fft_module, tuple(real.shape), ndim)
 
     # ---- kernels ----------------------------------------------------------------------------
+
+    def one_thread(self) -> contextlib.AbstractContextManager[None]:
+        """A context in which this thread's compiled kernels run serially (each lane of
+        :class:`~phasefield.lanes.Lanes` is one thread); a no-op without Numba kernels."""
+        if self.kernels == "numba":
+            from .kernels import one_thread
+
+            return one_thread()
+        return contextlib.nullcontext()
 
     def _kernel(self, cache: dict, key: tuple, build: Callable[[], Any]) -> Any:
         kernel = cache.get(key)
@@ -711,6 +724,17 @@ class Backend:
         state_hat *= (1.0 + dt * linear_k) * inverse
         state_hat += ((dt * scale) * multiplier_k * inverse) * work_hat
         work_hat[...] = state_hat
+
+    def scale_spectrum(self, state_hat: Any, work_hat: Any, factor: Any) -> None:
+        """``work_hat <- factor · work_hat`` with a real ``factor`` of the spectrum's shape, and
+        ``state_hat <- work_hat``, in one pass (see :func:`phasefield.kernels.scale_spectrum`)."""
+        if self.kernels == "numba":
+            from .kernels import scale_spectrum
+
+            scale_spectrum(state_hat, work_hat, factor)
+            return
+        work_hat *= factor
+        state_hat[...] = work_hat
 
     def sbdf2_combine(
         self,

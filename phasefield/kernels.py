@@ -15,13 +15,15 @@ This module is used by :mod:`phasefield.backend` only.
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import hashlib
 import importlib.util
 import itertools
 import os
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -45,7 +47,9 @@ __all__ = [
     "label_equal_regions",
     "largest_component",
     "near_pairs",
+    "one_thread",
     "sbdf2_combine",
+    "scale_spectrum",
     "spectral_power",
     "stack_sums",
 ]
@@ -80,7 +84,9 @@ def kernel_serial(size, {args}):
 # Pointwise terms over a stack of components (order parameters), in blocks of points small
 # enough to stay in cache: per block, the sums over the components are accumulated component by
 # component in ``totals``, then each component's value is written. Main memory sees each
-# component read once and written once; the inner loops run along contiguous rows.
+# component read once and written once; the inner loops run along contiguous rows. Inside a
+# block every array is a 1-D view of that block indexed from 0 (``name_b``): with indices offset
+# by the block's start Numba does not vectorise the loops (3-4x slower, measured).
 _STACK = """
 @numba.njit(parallel={parallel}, cache=True, nogil=True)
 def kernel_{variant}(out, {stacks}, totals, {args}):
@@ -94,12 +100,17 @@ def kernel_{variant}(out, {stacks}, totals, {args}):
     for b in numba.prange(blocks):
         low = b * {block}
         high = min(low + {block}, size)
+        n = high - low
+{array_views}
+{total_views}
 {sum_passes}
         for c in range(components):
-            for i in range(low, high):
+            out_b = out_[c, low:high]
+{stack_views}
+            for i in range(n):
 {stack_loads}
 {total_loads}
-                out_[c, i] = {body}
+                out_b[i] = {body}
 """
 
 # The per-point sum of a term over the components of stacks, in cache-sized blocks of points.
@@ -115,12 +126,16 @@ def kernel_{variant}(out, {stacks}, {args}):
     for b in numba.prange(blocks):
         low = b * {block}
         high = min(low + {block}, size)
-        for i in range(low, high):
-            out_[i] = 0.0
+        n = high - low
+        out_b = out_[low:high]
+{array_views}
+        for i in range(n):
+            out_b[i] = 0.0
         for c in range(components):
-            for i in range(low, high):
+{stack_views}
+            for i in range(n):
 {stack_loads}
-                out_[i] += {body}
+                out_b[i] += {body}
 """
 
 _STACK_REDUCTION = """
@@ -134,8 +149,11 @@ def kernel_serial({stacks}, {args}):
     total = 0.0
     for low in range(0, size, {block}):
         high = min(low + {block}, size)
-{block_sums}
-        for i in range(low, high):
+        n = high - low
+{array_views}
+{block_total_views}
+{sum_passes}
+        for i in range(n):
 {block_loads}
             total += {body}
     return total
@@ -257,8 +275,23 @@ UPDATE_PARALLEL_THRESHOLD = 1 << 13
 MAX_POLYNOMIAL_TERMS = 4
 
 
+_LOCAL = threading.local()
+
+
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Within this context, kernels called from this thread run their serial variant."""
+    before = getattr(_LOCAL, "serial", False)
+    _LOCAL.serial = True
+    try:
+        yield
+    finally:
+        _LOCAL.serial = before
+
+
 class Kernel:
-    """A compiled loop in a serial and a parallel variant, chosen by the size of its first array."""
+    """A compiled loop in a serial and a parallel variant, chosen by the size of its first array
+    (always the serial one inside :func:`one_thread`)."""
 
     def __init__(
         self,
@@ -271,7 +304,11 @@ class Kernel:
         self.threshold = threshold
 
     def __call__(self, first: np.ndarray, *args: Any) -> Any:
-        if self.parallel is not None and first.size >= self.threshold:
+        if (
+            self.parallel is not None
+            and first.size >= self.threshold
+            and not getattr(_LOCAL, "serial", False)
+        ):
             return self.parallel(first, *args)
         return self.serial(first, *args)
 
@@ -279,13 +316,14 @@ class Kernel:
 class _Rewriter(ast.NodeTransformer):
     """Array names become ``name_[i]``; whitelisted calls become their scalar Numba forms."""
 
-    def __init__(self, arrays: frozenset[str]) -> None:
+    def __init__(self, arrays: frozenset[str], suffix: str) -> None:
         self.arrays = arrays
+        self.suffix = suffix
 
     def visit_Name(self, node: ast.Name) -> ast.AST:
         if node.id in self.arrays:
             return ast.Subscript(
-                value=ast.Name(id=f"{node.id}_", ctx=ast.Load()),
+                value=ast.Name(id=f"{node.id}{self.suffix}", ctx=ast.Load()),
                 slice=ast.Name(id="i", ctx=ast.Load()),
                 ctx=ast.Load(),
             )
@@ -301,8 +339,10 @@ class _Rewriter(ast.NodeTransformer):
         return node
 
 
-def _body(expression: Expression, arrays: Sequence[str]) -> str:
-    tree = _Rewriter(frozenset(arrays)).visit(ast.parse(ast.unparse(expression.tree), mode="eval"))
+def _body(expression: Expression, arrays: Sequence[str], suffix: str = "_") -> str:
+    """The expression as scalar code at point ``i``: array ``a`` is read as ``a{suffix}[i]``."""
+    parsed = ast.parse(ast.unparse(expression.tree), mode="eval")
+    tree = _Rewriter(frozenset(arrays), suffix).visit(parsed)
     return ast.unparse(tree.body)
 
 
@@ -318,24 +358,29 @@ def _cache_folder() -> Path:
     return folder
 
 
+_LOAD_LOCK = threading.Lock()
+
+
 def _load(source: str) -> ModuleType:
-    """Import generated source from the cache folder, where Numba can cache its machine code."""
+    """Import generated source from the cache folder, where Numba can cache its machine code
+    (under a lock: the lanes of a step may ask for the same kernel at once)."""
     digest = hashlib.sha256(source.encode()).hexdigest()[:20]
     module_name = f"phasefield_kernel_{digest}"
-    if module_name in sys.modules:
-        return sys.modules[module_name]
-    path = _cache_folder() / f"{module_name}.py"
-    if not path.exists():
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(source)
-        os.replace(temporary, path)
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    sys.modules[module_name] = module
-    return module
+    with _LOAD_LOCK:
+        if module_name in sys.modules:
+            return sys.modules[module_name]
+        path = _cache_folder() / f"{module_name}.py"
+        if not path.exists():
+            temporary = path.with_suffix(f".{os.getpid()}.tmp")
+            temporary.write_text(source)
+            os.replace(temporary, path)
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[module_name] = module
+        return module
 
 
 def _use_our_threads() -> None:
@@ -392,42 +437,25 @@ def _stack_fields(
     arrays: Sequence[str],
     scalars: Sequence[str],
 ) -> dict[str, str]:
+    """The pieces of the stack templates; inside a block every array is a view ``name_b``."""
     names = list(sums)
-    # blocked form (elementwise): totals of one block, component by component
+    # per block: the totals zeroed, then accumulated component by component
     passes = []
     for k in range(len(names)):
-        passes += ["        for i in range(low, high):", f"            totals_[{k}, i] = 0.0"]
+        passes += ["        for i in range(n):", f"            total{k}_b[i] = 0.0"]
     if sums:
-        passes += ["        for c in range(components):", "            for i in range(low, high):"]
-        passes += [f"                {name} = {name}_[c, i]" for name in stacks]
+        passes += ["        for c in range(components):"]
+        passes += [f"            {name}_b = {name}_[c, low:high]" for name in stacks]
+        passes += ["            for i in range(n):"]
+        passes += [f"                {name} = {name}_b[i]" for name in stacks]
         passes += [
-            f"                totals_[{k}, i] += {_body(term, arrays)}"
+            f"                total{k}_b[i] += {_body(term, arrays, '_b')}"
             for k, term in enumerate(sums.values())
         ]
-    # the same per block, with block-relative rows (reductions, one thread, fixed order)
-    block_sums = []
-    for k in range(len(names)):
-        block_sums += [
-            "        for i in range(low, high):",
-            f"            totals_[{k}, i - low] = 0.0",
-        ]
-    if sums:
-        block_sums += [
-            "        for c in range(components):",
-            "            for i in range(low, high):",
-        ]
-        block_sums += [f"                {name} = {name}_[c, i]" for name in stacks]
-        block_sums += [
-            f"                totals_[{k}, i - low] += {_body(term, arrays)}"
-            for k, term in enumerate(sums.values())
-        ]
+    loads = [f"{name} = total{k}_b[i]" for k, name in enumerate(names)]
     return {
         "rows": str(max(1, len(names))),
-        "block_sums": "\n".join(block_sums) or "        pass",
-        "block_loads": "\n".join(
-            f"            {name} = totals_[{k}, i - low]" for k, name in enumerate(names)
-        )
-        or "            pass",
+        "block_loads": "\n".join(f"            {line}" for line in loads) or "            pass",
         "stacks": ", ".join(f"{name}_stack" for name in stacks),
         "first": f"{stacks[0]}_stack",
         "args": ", ".join([*arrays, *scalars]) or "_unused=None",
@@ -435,14 +463,24 @@ def _stack_fields(
             f"    {name}_ = {name}_stack.reshape(components, size)" for name in stacks
         ),
         "ravels": _ravels(arrays),
-        "sum_passes": "\n".join(passes) or "        pass",
-        "stack_loads": "\n".join(f"                {name} = {name}_[c, i]" for name in stacks),
-        "total_loads": "\n".join(
-            f"                {name} = totals_[{k}, i]" for k, name in enumerate(names)
+        "array_views": "\n".join(f"        {name}_b = {name}_[low:high]" for name in arrays)
+        or "        pass",
+        # the stack kernel's totals are grid-sized, the reduction's one block
+        "total_views": "\n".join(
+            f"        total{k}_b = totals_[{k}, low:high]" for k in range(len(names))
         )
+        or "        pass",
+        "block_total_views": "\n".join(
+            f"        total{k}_b = totals_[{k}, :n]" for k in range(len(names))
+        )
+        or "        pass",
+        "sum_passes": "\n".join(passes) or "        pass",
+        "stack_views": "\n".join(f"            {name}_b = {name}_[c, low:high]" for name in stacks),
+        "stack_loads": "\n".join(f"                {name} = {name}_b[i]" for name in stacks),
+        "total_loads": "\n".join(f"                {line}" for line in loads)
         or "                pass",
         "block": str(STACK_BLOCK),
-        "body": _body(expression, arrays),
+        "body": _body(expression, arrays, "_b"),
     }
 
 
@@ -570,6 +608,35 @@ def imex_combine(
     _update_kernel("imex_euler")(
         *_real_views(state_hat, work_hat), *k2_axes, float(dt), float(scale), *coefficients
     )
+
+
+_SCALE_SPECTRUM = """
+@numba.njit(parallel={parallel}, cache=True, nogil=True)
+def kernel_{variant}(work, state, factor):
+    work_ = work.reshape(-1)
+    state_ = state.reshape(-1)
+    factor_ = factor.reshape(-1)
+    for i in numba.prange(factor_.size):
+        real = factor_[i] * work_[2 * i]
+        imaginary = factor_[i] * work_[2 * i + 1]
+        work_[2 * i] = real
+        work_[2 * i + 1] = imaginary
+        state_[2 * i] = real
+        state_[2 * i + 1] = imaginary
+"""
+
+
+@functools.cache
+def _scale_kernel() -> Kernel:
+    return _two_variants(_SCALE_SPECTRUM, "scaled spectrum", {}, UPDATE_PARALLEL_THRESHOLD)
+
+
+def scale_spectrum(state_hat: np.ndarray, work_hat: np.ndarray, factor: np.ndarray) -> None:
+    """``work_hat <- factor · work_hat`` (``factor`` real, per coefficient), copied to
+    ``state_hat``: the spectral half of an update whose explicit part was combined with the
+    state in real space (see :meth:`ImexEuler._component_task`)."""
+    work, state = _real_views(work_hat, state_hat)
+    _scale_kernel()(work, state, factor)
 
 
 def sbdf2_combine(

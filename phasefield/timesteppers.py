@@ -9,14 +9,18 @@ Fourier space.
 
 from __future__ import annotations
 
+import functools
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .models.base import SpectralModel, StepTerms
+from .expression import Expression, parse_expression
+from .lanes import Lane, Lanes
+from .models.base import ComponentTerm, KPolynomial, SpectralModel, StepTerms
 from .solvers.diffusion import DiffusionStep
 from .spectral import SpectralSpace
 from .state import State
@@ -146,6 +150,18 @@ def make_stepper(
     return SCHEMES[scheme](model, space, control)
 
 
+def _constant(polynomial: np.ndarray) -> bool:
+    """Whether an operator's polynomial in ``k²`` is a constant."""
+    return not np.any(np.asarray(polynomial)[1:])
+
+
+@functools.lru_cache(maxsize=64)
+def _combined(expression: Expression, variable: str) -> Expression:
+    """``_keep·u + _gain·N``: the explicit part of an IMEX step in real space, in one pass."""
+    names = expression.names | {variable, "_keep", "_gain"}
+    return parse_expression(f"_keep*{variable} + _gain*({expression.source})", names)
+
+
 @register_scheme("imex_euler")
 class ImexEuler(Stepper):
     """First-order IMEX Euler: implicit in ``L``, explicit in ``S`` and ``N``.
@@ -159,11 +175,14 @@ class ImexEuler(Stepper):
     space). ``|k|²`` is the only other field-sized array. A field of several components (the
     order parameters of a grain structure) is a stack along a leading axis. When each component
     starts on a SIMD boundary, a stack is stepped component by component (transform, update,
-    inverse transform) through a one-component spectral buffer, which keeps each component's
-    work in cache and saves memory; otherwise in one batched call. A model with
+    inverse transform) through one-component buffers, which keeps each component's work in
+    cache and saves memory, in :class:`~phasefield.lanes.Lanes` (components side by side, one
+    per CPU thread); otherwise in one batched call. A model with
     :attr:`~SpectralModel.componentwise` terms then also evaluates ``N`` one component at a
     time, into a one-component real buffer, just before that component's transform: each
-    order parameter is read from memory once and written once per step.
+    order parameter is read from memory once and written once per step. With constant ``S``
+    and ``K`` the explicit part is then combined in real space and the spectral update is one
+    multiplication by ``1/(1 + Δt L)``, kept as one more half-spectrum array.
 
     Conserved fields the model steps by implicit diffusion are advanced after the spectral
     fields, from the same state (first-order splitting), by :class:`DiffusionStep`; auxiliary
@@ -172,12 +191,16 @@ class ImexEuler(Stepper):
     """
 
     order = 1
+    #: Whether a stack with constant ``S`` and ``K`` is combined in real space (see
+    #: :meth:`_component_task`); a scheme with history in Fourier space says no.
+    combines_in_real_space = True
 
     def __init__(
         self, model: SpectralModel, space: SpectralSpace, control: StepControl | None = None
     ) -> None:
         super().__init__(model, space, control)
         names = model.spectral_fields
+        self._factor: tuple[tuple, Any] | None = None
         self._fourier = model.explicit_space == "fourier"
         self._components = {name: model.components(name) for name in model.fields}
         self.fields = {name: space.empty_real(self._components[name]) for name in model.fields}
@@ -203,12 +226,18 @@ class ImexEuler(Stepper):
         if not self._fourier:
             widest = 1 if self._per_component else max(self._components[name] for name in names)
             self._work_spectral = space.empty_spectral(widest)
-        for name in names:  # plan on buffers that are still empty
+        # plan on buffers that are still empty; a stack stepped component by component runs
+        # in lanes, one per CPU thread, each with its own one-component buffers and plans
+        self._lanes: dict[str, Lanes] = {}
+        for name in names:
             work_spectral = self._work_for(name)
-            field = self.fields[name]
             if self._per_component and self._components[name] > 1:
-                field = field[0]
-            space.plan(field, work_spectral)
+                single = self.work[name] if self._componentwise else space.empty_real()
+                self._lanes[name] = Lanes(
+                    space, self._components[name], first=(single, work_spectral)
+                )
+            else:
+                space.plan(self.fields[name], work_spectral)
         self._operators = {
             name: (
                 model.implicit_operator(name).array,
@@ -270,13 +299,16 @@ class ImexEuler(Stepper):
 
     def _rebuild(self, name: str) -> None:
         """``fields[name] <- c2r(spectral[name])`` through the work buffer the step uses."""
-        work = self._work_for(name)
-        if self._per_component and self._components[name] > 1:
-            single = self.space.transforms(1)
-            for component in range(self._components[name]):
-                work[...] = self.spectral[name][component]
-                single.inverse(work, self.fields[name][component])
+        if name in self._lanes:
+            spectral, fields = self.spectral[name], self.fields[name]
+
+            def rebuild(lane: Lane, component: int) -> None:
+                lane.spectral[...] = spectral[component]
+                lane.fft.inverse(lane.spectral, fields[component])
+
+            self._lanes[name].run(range(self._components[name]), rebuild)
             return
+        work = self._work_for(name)
         work[...] = self.spectral[name]
         self.space.transforms(self._components[name]).inverse(work, self.fields[name])
 
@@ -285,18 +317,21 @@ class ImexEuler(Stepper):
         stack, default all) was changed in place, e.g. by a remap; the real field is then
         rebuilt from the spectrum, as after every step."""
         space = self.space
-        stacked = self._components[name] > 1
-        single = space.transforms(1)
-        if not stacked or components is None or not space.per_component():
+        if name not in self._lanes:
             space.transform(state.fields[name], state.spectral[name])
             self._rebuild(name)
             return
-        work = space.scratch("spectral", -2)
-        for component in components:
-            single.forward(state.fields[name][component], state.spectral[name][component])
-            state.spectral[name][component] *= space.scale
-            work[...] = state.spectral[name][component]
-            single.inverse(work, state.fields[name][component])
+        fields, spectral = state.fields[name], state.spectral[name]
+
+        def resynchronise(lane: Lane, component: int) -> None:
+            lane.fft.forward(fields[component], spectral[component])
+            spectral[component] *= space.scale
+            lane.spectral[...] = spectral[component]
+            lane.fft.inverse(lane.spectral, fields[component])
+
+        if components is None:
+            components = list(range(self._components[name]))
+        self._lanes[name].run(components, resynchronise)
 
     def _update(
         self,
@@ -315,11 +350,84 @@ class ImexEuler(Stepper):
             state_hat = state_hat[component]
         self.space.backend.imex_combine(state_hat, work, self.space.k2_axes, dt, scale, *operators)
 
+    def _component_task(
+        self,
+        state: State,
+        name: str,
+        term: ComponentTerm | None,
+        dt: float,
+        operators: tuple[np.ndarray, np.ndarray, np.ndarray],
+    ) -> Callable[[Lane, int], None]:
+        """The step of one component of a stack, as run in a lane: its explicit term (from
+        ``term``, evaluated now from the state as it was, else already in the work stack),
+        forward transform, spectral update and inverse transform.
+
+        When ``S`` and ``K`` are constants ``s`` and ``κ`` (and the scheme allows,
+        :attr:`combines_in_real_space`), the explicit part is formed in real space by the same
+        pass that evaluates ``N``, and the update in Fourier space is one multiplication,
+
+        .. math:: \\hat u^{n+1} = \frac{\\mathcal F\big[(1 + \\Delta t\\,s)\\,u^n
+                  + \\Delta t\\,\\kappa\\,N(u^n)\big]}{1 + \\Delta t\\,L(k^2)},
+
+        equal to the general update because ``û^n`` is the transform of ``u^n`` (the fields
+        are rebuilt from their spectra every step). The factor ``1/(1 + Δt L)`` is kept while
+        ``Δt`` and ``L`` stay the same, so the update reads no ``k²`` and divides nothing.
+        """
+        space, backend = self.space, self.space.backend
+        fields, spectral = state.fields[name], state.spectral[name]
+        implicit, explicit_linear, multiplier = operators
+
+        if term is None:  # N of every component is in the work stack
+
+            def from_work(lane: Lane, c: int) -> None:
+                lane.fft.forward(self.work[name][c], lane.spectral)
+                self._update(state, name, c, lane.spectral, dt, space.scale, *operators)
+                lane.fft.inverse(lane.spectral, fields[c])
+
+            return from_work
+        if not (
+            self.combines_in_real_space and _constant(explicit_linear) and _constant(multiplier)
+        ):
+
+            def general(lane: Lane, c: int) -> None:
+                values = {term.variable: term.stack[c], **term.shared}
+                backend.evaluate(term.expression, lane.real, values)
+                lane.fft.forward(lane.real, lane.spectral)
+                self._update(state, name, c, lane.spectral, dt, space.scale, *operators)
+                lane.fft.inverse(lane.spectral, fields[c])
+
+            return general
+        combined = _combined(term.expression, term.variable)
+        shared = {
+            **term.shared,
+            "_keep": 1.0 + dt * float(explicit_linear[0]),
+            "_gain": dt * float(multiplier[0]),
+        }
+        factor = self._implicit_factor(dt, implicit)
+
+        def in_real_space(lane: Lane, c: int) -> None:
+            backend.evaluate(combined, lane.real, {term.variable: term.stack[c], **shared})
+            lane.fft.forward(lane.real, lane.spectral)
+            backend.scale_spectrum(spectral[c], lane.spectral, factor)
+            lane.fft.inverse(lane.spectral, fields[c])
+
+        return in_real_space
+
+    def _implicit_factor(self, dt: float, implicit: np.ndarray) -> Any:
+        """``s / (1 + Δt L(k²))`` (``s`` the transform's normalisation), kept while ``Δt`` and
+        ``L`` stay the same."""
+        key = (float(dt), tuple(float(c) for c in implicit))
+        if self._factor is None or self._factor[0] != key:
+            space = self.space
+            operator = KPolynomial(key[1])(space.k2)
+            self._factor = (key, space.scale / (1.0 + key[0] * operator))
+        return self._factor[1]
+
     def step(self, state: State, dt: float) -> float:
         space = self.space
-        writers = None
+        component_terms = None
         if self._componentwise:
-            writers, terms = self.model.component_terms(state, space), StepTerms()
+            component_terms, terms = self.model.component_terms(state, space), StepTerms()
         else:
             terms = self.model.explicit(state, self.work, space) or StepTerms()
         if terms.max_dt is not None and terms.max_dt < dt:
@@ -327,18 +435,11 @@ class ImexEuler(Stepper):
         operators = terms.operators or {}
         for name in self.model.spectral_fields:
             implicit, explicit_linear, multiplier = operators.get(name, self._operators[name])
-            if self._per_component and self._components[name] > 1:
-                single, work = space.transforms(1), self._work_spectral
-                for c in range(self._components[name]):
-                    if writers is not None:  # N of this component, from the state as it was
-                        writers[name](c, self.work[name])
-                        single.forward(self.work[name], work)
-                    else:
-                        single.forward(self.work[name][c], work)
-                    self._update(
-                        state, name, c, work, dt, space.scale, implicit, explicit_linear, multiplier
-                    )
-                    single.inverse(work, state.fields[name][c])
+            if name in self._lanes:
+                term = None if component_terms is None else component_terms[name]
+                operator_arrays = (implicit, explicit_linear, multiplier)
+                task = self._component_task(state, name, term, dt, operator_arrays)
+                self._lanes[name].run(range(self._components[name]), task)
                 continue
             transforms = space.transforms(self._components[name])
             work = self._work_for(name)
@@ -383,6 +484,7 @@ class SBDF2(ImexEuler):
 
     order = 2
     controllable = True
+    combines_in_real_space = False
     #: Largest ratio of a step to the one before it that is taken at second order.
     MAX_STEP_RATIO = 2.4
 
@@ -402,7 +504,9 @@ class SBDF2(ImexEuler):
                 buffer = space.empty_spectral(self._components[name])
                 buffer[...] = 0
                 self._history[f"{kind}.{name}"] = buffer
-        self._estimates: dict[str, float] = {}
+        # Σ w |û_SBDF2 − û_Euler|² of the last step, per field, or per component of a stack
+        # stepped in lanes (summed in component order after the step: deterministic)
+        self._estimates: dict[str, list[float]] = {}
 
     def _start_history(self, state: State) -> State:
         state.history = dict(self._history)
@@ -448,11 +552,14 @@ class SBDF2(ImexEuler):
 
     def step(self, state: State, dt: float) -> float:
         self._estimates.clear()
+        for name in self._lanes:
+            self._estimates[name] = [math.nan] * self._components[name]
         taken = super().step(state, dt)
         state.history["dt"] = taken
         if self.control is not None:
-            if self._estimates:  # a second-order step: its difference from Euler's
-                estimate = math.sqrt(max(self._estimates.values()))
+            totals = [sum(shares) for shares in self._estimates.values()]
+            if totals and not any(map(math.isnan, totals)):  # second order: vs Euler's step
+                estimate = math.sqrt(max(totals))
                 state.history["next_dt"] = self.control.next_dt(taken, estimate)
             else:  # an Euler step (start, restart) has no estimate: go on with this step
                 state.history["next_dt"] = max(taken, state.history.get("next_dt", taken))
@@ -495,4 +602,7 @@ class SBDF2(ImexEuler):
         )
         if squares is not None:  # the mean square per component, summed over a stack
             share = squares / self._components[name]
-            self._estimates[name] = self._estimates.get(name, 0.0) + share
+            if component is None:
+                self._estimates[name] = [share]
+            else:  # lanes write their own entries
+                self._estimates[name][component] = share

@@ -162,6 +162,43 @@ def test_stack_kernels_sum_over_components_then_write_each(dtype, shape, rng):
         np.testing.assert_allclose(out, expected, rtol=tolerance, atol=tolerance)
         got = backend.reduce_stack(energy, {"u": stack}, energy_sums, {"w": weight})
         assert got == pytest.approx(expected_energy, rel=1e-10 if dtype == np.float64 else 1e-5)
+        squares = backend.empty(shape[1:], dtype)
+        backend.sum_components(sums["S"], squares, {"u": stack})
+        np.testing.assert_allclose(squares, total, rtol=tolerance, atol=tolerance)
+
+
+@pytest.mark.parametrize("shape", [(40, 21), (300, 151)])  # the second takes the parallel loop
+def test_a_scaled_spectrum_is_written_to_both_buffers(rng, shape):
+    """The update of a step combined in real space: work <- factor * work, state <- work."""
+    work = rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+    factor = rng.uniform(0, 1, shape)
+    for kernels in ("numba", "array"):
+        state, scaled = np.zeros_like(work), work.copy()
+        Backend("numpy", kernels=kernels).scale_spectrum(state, scaled, factor)
+        np.testing.assert_array_equal(scaled, factor * work)
+        np.testing.assert_array_equal(state, scaled)
+
+
+def test_kernels_run_serially_inside_one_thread(rng):
+    """Inside ``one_thread`` (a lane's thread) a kernel takes its serial loop, with the same
+    result as the parallel one."""
+    from phasefield import kernels
+
+    expression = parse_expression("u*u - 1", ["u"])
+    u = rng.uniform(size=(300, 300))
+    kernel = kernels.compile_elementwise(expression, ["u"], [])
+    calls = []
+    serial = kernel.serial
+    kernel.serial = lambda *args: calls.append(1) or serial(*args)
+    parallel_out, serial_out = np.empty_like(u), np.empty_like(u)
+    kernel(parallel_out, u)
+    assert not calls  # large enough for the parallel loop
+    with Backend("numpy").one_thread():
+        kernel(serial_out, u)
+    assert calls == [1]
+    kernel(parallel_out, u)
+    assert calls == [1]  # the context ended
+    np.testing.assert_array_equal(serial_out, parallel_out)
 
 
 def test_an_asynchronous_copy_holds_the_array_as_it_was(backend, rng):

@@ -20,16 +20,17 @@ conserved field, and the longest step the model's kinetics allow.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 
+from ..expression import Expression
 from ..spectral import SpectralSpace
 from ..state import State
 
-__all__ = ["DiffusionProblem", "KPolynomial", "SpectralModel", "StepTerms"]
+__all__ = ["ComponentTerm", "DiffusionProblem", "KPolynomial", "SpectralModel", "StepTerms"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,29 @@ class KPolynomial:
 
 ZERO = KPolynomial((0.0,))
 ONE = KPolynomial((1.0,))
+
+
+@dataclass(frozen=True)
+class ComponentTerm:
+    """The explicit term ``N`` of one component of a stack, as a pointwise expression.
+
+    Attributes
+    ----------
+    expression : Expression
+        ``N`` at a point, of the component's value (named by ``variable``) and of ``shared``.
+    variable : str
+        The name the component's value has in ``expression``.
+    stack : array
+        The field, ``(components, *grid)``; component ``c`` is ``stack[c]``.
+    shared : mapping of str to array or float
+        The other operands: grid-shaped arrays common to all components (sums over them) and
+        scalars.
+    """
+
+    expression: Expression
+    variable: str
+    stack: Any
+    shared: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -163,18 +187,17 @@ class SpectralModel(ABC):
         """Whether :meth:`component_terms` can stand in for :meth:`explicit` (default False)."""
         return False
 
-    def component_terms(
-        self, state: State, space: SpectralSpace
-    ) -> Mapping[str, Callable[[int, Any], None]]:
+    def component_terms(self, state: State, space: SpectralSpace) -> Mapping[str, ComponentTerm]:
         """The explicit terms one component at a time, for models whose ``N`` of component
         ``c`` depends on that component and on sums over all of them (e.g. ``Σ η²``).
 
-        Prepares what the components share from the current state and returns, per spectral
-        field, a function ``write(c, out)`` that puts component ``c``'s ``N`` into a
-        one-component real buffer. Each ``write`` reads component ``c`` of the state and the
-        shared sums only, so a stepper may replace component ``c`` by its new value before
-        writing ``c + 1``: evaluation, transforms and update of a component then stay in cache,
-        through one work buffer in all. Models that return :class:`StepTerms` do not use this.
+        Prepares what the components share from the current state (into scratch buffers) and
+        returns, per spectral field, a :class:`ComponentTerm`: ``N`` as a pointwise expression
+        of one component and the shared values. ``N`` of component ``c`` reads component ``c``
+        of the state and the shared values only, so a stepper may replace component ``c`` by
+        its new value before evaluating ``c + 1``: evaluation, transforms and update of a
+        component then stay in cache, through one-component work buffers, and components may be
+        stepped in parallel. Models that return :class:`StepTerms` do not use this.
         """
         raise NotImplementedError(f"{type(self).__name__} has no componentwise explicit terms")
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..expression import parse_expression
 from ..spectral import SpectralSpace
 from ..state import State
-from .base import ONE, KPolynomial, SpectralModel
+from .base import ONE, ComponentTerm, KPolynomial, SpectralModel
 
 __all__ = ["GrainGrowth"]
 
@@ -108,21 +108,14 @@ class GrainGrowth(SpectralModel):
     def componentwise(self) -> bool:
         return not self._variable
 
-    def component_terms(
-        self, state: State, space: SpectralSpace
-    ) -> Mapping[str, Callable[[int, Any], None]]:
+    def component_terms(self, state: State, space: SpectralSpace) -> Mapping[str, ComponentTerm]:
         """``S = Σ η²`` into a scratch field, then the drive of one order parameter at a time
         from its own values and ``S`` (exact: ``Σ_{j≠i} η_j² = S − η_i²``)."""
         eta = state.fields["eta"]
         squares = space.scratch("real", 0)
-        backend = space.backend
-        backend.sum_components(_SQUARE, squares, {"u": eta})
-        parameters = {"S": squares, "L": self.L, "m": self.m, "g": self.gamma}
-
-        def write(component: int, out: Any) -> None:
-            backend.evaluate(_DRIVE, out, {"u": eta[component], **parameters})
-
-        return {"eta": write}
+        space.backend.sum_components(_SQUARE, squares, {"u": eta})
+        shared = {"S": squares, "L": self.L, "m": self.m, "g": self.gamma}
+        return {"eta": ComponentTerm(_DRIVE, "u", eta, shared)}
 
     def explicit(self, state: State, out: Mapping[str, Any], space: SpectralSpace) -> None:
         eta, drive = state.fields["eta"], out["eta"]
