@@ -51,6 +51,19 @@ class Run:
     extras: dict[str, Any] = field(default_factory=dict)
     #: Waits for saves still being written (set by the store handler; see BackgroundWrites).
     flush_saves: Callable[[], None] = field(default=lambda: None)
+    #: Values derived from the fields that several handlers use (grain labels), by key; see
+    #: :meth:`derived`.
+    _derived: dict[Any, tuple[int, Any]] = field(default_factory=dict)
+
+    def derived(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()``, shared by the handlers that ask for ``key`` while the fields stay
+        as they are (same :attr:`State.revision`): e.g. a save's grain analysis and the remap
+        check before the next step label the same grains once."""
+        revision = self.state.revision
+        cached = self._derived.get(key)
+        if cached is None or cached[0] != revision:
+            cached = self._derived[key] = (revision, compute())
+        return cached[1]
 
     @property
     def end_time(self) -> float | None:
@@ -73,6 +86,11 @@ class Handler:
     def next_time(self, run: Run) -> float | None:
         """A model time the loop must land on exactly, or None."""
         return None
+
+    def before_step(self, run: Run) -> None:
+        """Before every step (the first one excepted: :meth:`start` comes before it). The step
+        follows at once, so a handler that changes real fields here may resynchronise them
+        ``deferred`` (see :meth:`~phasefield.timesteppers.Stepper.resynchronise`)."""
 
     def after_step(self, run: Run) -> None:
         """After every step."""
@@ -163,6 +181,9 @@ def step_toward(dt: float, remaining: float | None, order: int = 1) -> tuple[flo
 def _steps(run: Run, handlers: Sequence[Handler], interrupt: list[bool]) -> None:
     state, stepper = run.state, run.stepper
     while not run.finished():
+        if state.step > 0:
+            for handler in handlers:
+                handler.before_step(run)
         dt = stepper.proposed_dt(state, run.config.time.dt)
         targets = [t for t in (h.next_time(run) for h in handlers) if t is not None]
         if run.end_time is not None:

@@ -34,6 +34,10 @@ class State:
     history : dict of str to array or float
         What a multistep scheme keeps of earlier steps (spectra on the device, the last step
         as a float), checkpointed with the rest; empty for one-step schemes.
+    revision : int
+        Counts the changes of the fields in this process (steps, and changes made outside
+        them that were resynchronised): values derived from the fields (grain labels) are
+        valid while it stays the same. Not checkpointed.
     """
 
     fields: dict[str, Any]
@@ -42,3 +46,4 @@ class State:
     step: int = 0
     rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
     history: dict[str, Any] = field(default_factory=dict)
+    revision: int = 0

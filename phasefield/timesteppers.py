@@ -123,9 +123,17 @@ class Stepper(ABC):
         returns the step taken."""
 
     @abstractmethod
-    def resynchronise(self, state: State, name: str, components: list[int] | None = None) -> None:
+    def resynchronise(
+        self,
+        state: State,
+        name: str,
+        components: list[int] | None = None,
+        deferred: bool = False,
+    ) -> None:
         """Recompute a field's spectrum after its real values (of ``components``, default
-        all) were changed in place."""
+        all) were changed in place. ``deferred``: the caller steps next (a handler's
+        :meth:`~phasefield.loop.Handler.before_step`), so a stepper whose step reads only the
+        real values may leave the spectrum to that step."""
 
 
 SCHEMES: dict[str, type[Stepper]] = {}
@@ -312,10 +320,25 @@ class ImexEuler(Stepper):
         work[...] = self.spectral[name]
         self.space.transforms(self._components[name]).inverse(work, self.fields[name])
 
-    def resynchronise(self, state: State, name: str, components: list[int] | None = None) -> None:
+    def resynchronise(
+        self,
+        state: State,
+        name: str,
+        components: list[int] | None = None,
+        deferred: bool = False,
+    ) -> None:
         """Recompute ``spectral[name]`` after its real field (the listed ``components`` of a
         stack, default all) was changed in place, e.g. by a remap; the real field is then
-        rebuilt from the spectrum, as after every step."""
+        rebuilt from the spectrum, as after every step.
+
+        ``deferred`` (only when the next thing done is a step): a stack whose step is combined
+        in real space (:meth:`_component_task`) reads nothing but its real values, so its
+        step rewrites the spectrum from them and there is nothing to do now; other fields are
+        resynchronised at once.
+        """
+        state.revision += 1
+        if deferred and self._steps_from_real_values(name):
+            return
         space = self.space
         if name not in self._lanes:
             space.transform(state.fields[name], state.spectral[name])
@@ -413,6 +436,17 @@ class ImexEuler(Stepper):
 
         return in_real_space
 
+    def _steps_from_real_values(self, name: str) -> bool:
+        """Whether a step of field ``name`` reads its real values only (not its spectrum)."""
+        _, explicit_linear, multiplier = self._operators[name]
+        return (
+            self._componentwise
+            and name in self._lanes
+            and self.combines_in_real_space
+            and _constant(explicit_linear)
+            and _constant(multiplier)
+        )
+
     def _implicit_factor(self, dt: float, implicit: np.ndarray) -> Any:
         """``s / (1 + Δt L(k²))`` (``s`` the transform's normalisation), kept while ``Δt`` and
         ``L`` stay the same."""
@@ -457,6 +491,7 @@ class ImexEuler(Stepper):
             solver.advance(state.fields[name], problem, dt, exchange)
         state.time += dt
         state.step += 1
+        state.revision += 1
         return dt
 
 
@@ -546,8 +581,14 @@ class SBDF2(ImexEuler):
             return dt
         return float(state.history.get("next_dt", dt))
 
-    def resynchronise(self, state: State, name: str, components: list[int] | None = None) -> None:
-        super().resynchronise(state, name, components)
+    def resynchronise(
+        self,
+        state: State,
+        name: str,
+        components: list[int] | None = None,
+        deferred: bool = False,
+    ) -> None:
+        super().resynchronise(state, name, components, deferred)
         state.history["dt"] = 0.0  # the history no longer belongs to this state
 
     def step(self, state: State, dt: float) -> float:

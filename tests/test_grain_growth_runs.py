@@ -143,9 +143,12 @@ def test_ids_from_a_file_become_the_grains(tmp_path):
     assert len(np.unique(first[ids == 7])) == 1
 
 
-def test_grain_run_resumes_bit_identically(tmp_path, monkeypatch):
-    """The tracker's state (ids, next free id) and the remap cadence survive a resume."""
+@pytest.mark.parametrize("shape", [[96, 96], [256, 128]])  # the second is stepped in lanes
+def test_grain_run_resumes_bit_identically(tmp_path, monkeypatch, shape):
+    """The tracker's state (ids, next free id) and the remap cadence survive a resume; remaps
+    happen before steps (their spectra left to the step), on a checkpoint's either side."""
     data = grain_config()
+    data["grid"]["shape"] = shape
     data["checkpoint"] = {"every_steps": 7}
     reference, _, resumed = interrupt_then_resume(data, tmp_path, monkeypatch, 23)
     assert_identical_stores(reference, resumed)

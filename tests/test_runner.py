@@ -203,3 +203,25 @@ def test_resume_refuses_a_changed_config(tmp_path):
     pf.run(config(), out=out)
     with pytest.raises(pf.ConfigError, match=r"changed: model.kappa \(store: 2.0, now: 3.0\)"):
         pf.run(config(model={"kappa": 3.0}), out=out, resume=True)
+
+
+def test_derived_values_are_shared_until_the_fields_change():
+    """Handlers share what they derive from the fields (grain labels) while the state's
+    revision stays; a step or a resynchronised change makes it stale."""
+    from phasefield.loop import Run
+    from phasefield.state import State
+
+    state = State({"u": np.zeros(4)}, {"u": np.zeros(3, complex)})
+    run = Run(None, None, None, None, None, state, None)  # type: ignore[arg-type]
+    calls = []
+
+    def compute():
+        calls.append(state.revision)
+        return len(calls)
+
+    assert run.derived("labels", compute) == 1
+    assert run.derived("labels", compute) == 1
+    assert run.derived("other", compute) == 2
+    state.revision += 1  # what a step or a resynchronisation does
+    assert run.derived("labels", compute) == 3
+    assert calls == [0, 0, 1]

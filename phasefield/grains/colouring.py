@@ -29,6 +29,7 @@ __all__ = [
     "colour_grains",
     "colour_map",
     "find_conflicts",
+    "grain_cells",
     "periodic_window",
     "plan_moves",
     "proximity_pairs",
@@ -283,6 +284,25 @@ def periodic_window(
     )
 
 
+def grain_cells(labels: Any, wanted: Any, backend: Backend) -> dict[int, Any]:
+    """The flat indices of the cells of each ``wanted`` label, found in one pass over the grid
+    (a pass per grain would cost as much as all the rest of a remap check)."""
+    xp = backend.xp
+    flat = labels.reshape(-1)
+    wanted = np.unique(np.asarray(wanted, dtype=np.int64))
+    lookup = np.zeros(int(labels.max()) + 1, dtype=bool)
+    lookup[wanted[(wanted > 0) & (wanted < lookup.size)]] = True
+    cells = xp.nonzero(xp.asarray(lookup)[flat])[0]
+    owners = flat[cells]
+    order = xp.argsort(owners, kind="stable")
+    cells, owners = cells[order], backend.to_host(owners[order])
+    if owners.size == 0:
+        return {}
+    starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
+    ends = np.r_[starts[1:], owners.size]
+    return {int(owners[start]): cells[start:end] for start, end in zip(starts, ends, strict=True)}
+
+
 def plan_moves(
     labels: Any,
     order: Any,
@@ -291,6 +311,7 @@ def plan_moves(
     backend: Backend,
     buffer_cells: int,
     optional: np.ndarray | None = None,
+    cells: dict[int, Any] | None = None,
 ) -> list[tuple[int, int, int]]:
     """Moves ``(label, from, to)`` that separate every conflicting pair.
 
@@ -299,7 +320,8 @@ def plan_moves(
     cannot), to an order parameter with no grain within the buffer around it, preferably none
     within twice the buffer; failing that, free within a radius down to half the buffer.
     ``optional`` pairs (foreseen conflicts) are separated where an order parameter is free within
-    the buffer and otherwise left for a later check.
+    the buffer and otherwise left for a later check. ``cells``: the cells of the grains in
+    the pairs (:func:`grain_cells`), if known.
 
     Raises
     ------
@@ -324,15 +346,20 @@ def plan_moves(
         others = near & (box_labels != label)
         return backend.to_host(xp.bincount(box_order[others], minlength=components))
 
+    if optional is not None:
+        conflicts = np.concatenate([conflicts, optional], axis=1)
+    if cells is None:
+        cells = grain_cells(labels, conflicts.reshape(-1), backend)
+
     def destination(label: int, radius: int) -> tuple[int, int, Any] | None:
-        cells = xp.nonzero(flat_labels == label)[0]
-        source = int(flat_order[cells[0]])
-        near = occupied(label, cells, radius)
+        own = cells[label]
+        source = int(flat_order[own[0]])
+        near = occupied(label, own, radius)
         choices = [c for c in range(components) if c != source and near[c] == 0]
         if len(choices) > 1:  # prefer an order parameter with no grain within twice the buffer
-            far = occupied(label, cells, 2 * buffer_cells)
+            far = occupied(label, own, 2 * buffer_cells)
             choices = [c for c in choices if far[c] == 0] or choices
-        return (source, choices[0], cells) if choices else None
+        return (source, choices[0], own) if choices else None
 
     # Where no order parameter is free within the buffer, one free within a smaller radius
     # still separates the pair for now (the next check continues); half the buffer is the least.
@@ -340,9 +367,7 @@ def plan_moves(
 
     moves: list[tuple[int, int, int]] = []
     moved: set[int] = set()
-    required = conflicts.shape[1]
-    if optional is not None:
-        conflicts = np.concatenate([conflicts, optional], axis=1)
+    required = conflicts.shape[1] - (0 if optional is None else optional.shape[1])
     for index, (low, high) in enumerate(conflicts.T):
         if low in moved or high in moved:
             continue
@@ -364,8 +389,8 @@ def plan_moves(
                 f"neither grain {smaller} nor {larger} has an order parameter free within "
                 f"{buffer_cells} cells of it; use more order parameters (now {components})"
             )
-        source, target, cells = found
-        flat_order[cells] = target
+        source, target, own = found
+        flat_order[own] = target
         moves.append((label, source, target))
         moved.add(label)
     return moves

@@ -19,6 +19,7 @@ from .colouring import (
     across_small_grains,
     colour_map,
     find_conflicts,
+    grain_cells,
     periodic_window,
     plan_moves,
 )
@@ -53,6 +54,7 @@ def _move(
     moves: list[tuple[int, int, int]],
     buffer_cells: int,
     width_cells: float,
+    cells: dict[int, Any] | None = None,
 ) -> set[int]:
     """Move grains to other order parameters; returns the order parameters changed.
 
@@ -60,15 +62,17 @@ def _move(
     were before any move, in a box three buffers wider than the grain (the whole grid, padded
     periodically, for a grain too large for a box); then every part is cleared from its source
     and added to its target, whose grains are at least a buffer away. Both fields stay smooth:
-    the result is what they would be had the grains always lived on their targets.
+    the result is what they would be had the grains always lived on their targets. ``cells``:
+    the moving grains' cells (:func:`~phasefield.grains.colouring.grain_cells`), if known.
     """
     xp = backend.xp
     grid_shape = tuple(eta.shape[1:])
     margin = 3 * buffer_cells
+    if cells is None:
+        cells = grain_cells(labels, [label for label, _, _ in moves], backend)
     parts = []
     for label, source, target in moves:
-        cells = xp.nonzero(labels.reshape(-1) == label)[0]
-        window = periodic_window(cells, grid_shape, margin, backend)
+        window = periodic_window(cells[label], grid_shape, margin, backend)
         if window is None:  # the whole grid, padded so distances wrap
             window = tuple(xp.asarray(np.arange(-margin, n + margin) % n) for n in grid_shape)
         box = xp.ix_(*window)
@@ -126,6 +130,7 @@ def remap_order_parameters(
     width_cells: float,
     vanishing_cells: float = 0.0,
     exclude: Any = None,
+    grains: tuple[Any, Any, int] | None = None,
 ) -> Remap:
     """Separate every pair of grains on one order parameter that is, or may soon be, too close.
 
@@ -135,7 +140,9 @@ def remap_order_parameters(
     (which may vanish before the next check and bring them into contact; such pairs are
     separated where a free order parameter exists). Conflicts are resolved by moving single
     grains where possible, otherwise by colouring every grain afresh. Cells where ``exclude`` is
-    true belong to no grain (a second phase) and never move. Returns what was done.
+    true belong to no grain (a second phase) and never move. ``grains``: what
+    :func:`~phasefield.grains.labels.grain_labels` gives for ``eta`` and ``exclude``, if known.
+    Returns what was done.
 
     Raises
     ------
@@ -144,7 +151,7 @@ def remap_order_parameters(
     """
     grid_ndim = eta.ndim - 1
     components = eta.shape[0]
-    labels, order, _ = grain_labels(eta, backend, grid_ndim, exclude)
+    labels, order, _ = grains or grain_labels(eta, backend, grid_ndim, exclude)
     close = backend.close_pairs(order, labels, buffer_cells)
     if close is None:
         close = find_conflicts(
@@ -159,9 +166,12 @@ def remap_order_parameters(
     if close.shape[1] == 0 and foreseen.shape[1] == 0:
         return Remap()
     planned = order.copy()
+    cells = grain_cells(labels, np.concatenate([close, foreseen], axis=1).reshape(-1), backend)
     try:
-        moves = plan_moves(labels, planned, components, close, backend, buffer_cells, foreseen)
+        moves = plan_moves(
+            labels, planned, components, close, backend, buffer_cells, foreseen, cells
+        )
     except ColouringError:
         return _recolour_all(eta, labels, order, backend, buffer_cells, width_cells)
-    touched = _move(eta, labels, order, backend, moves, buffer_cells, width_cells)
+    touched = _move(eta, labels, order, backend, moves, buffer_cells, width_cells, cells)
     return Remap(frozenset(touched), len(moves))

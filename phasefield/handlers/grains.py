@@ -21,9 +21,23 @@ from ..loop import Handler, Run
 __all__ = ["GrainAnalysis", "RemapHandler"]
 
 
+def _labels(run: Run, field: str, rule: Any, exclude: Any) -> tuple[Any, Any, int]:
+    """The grains of ``field`` (:func:`grain_labels`), labelled once per state for the
+    remap check and the analysis (``rule`` makes ``exclude``, the cells of no grain)."""
+    return run.derived(
+        ("grain labels", field, rule),
+        lambda: grain_labels(run.state.fields[field], run.backend, run.space.grid.ndim, exclude),
+    )
+
+
 class RemapHandler(Handler):
     """Every ``every_steps`` steps, moves grains that came within ``buffer_cells`` of a grain on
-    the same order parameter to a free one (see :mod:`phasefield.grains.remap`)."""
+    the same order parameter to a free one (see :mod:`phasefield.grains.remap`).
+
+    The check runs just before the next step, so the spectra of the order parameters it
+    changed can be left to that step where it reads only real values (deferred
+    resynchronisation); saves and checkpoints, after a step, always see a consistent state.
+    """
 
     def __init__(
         self,
@@ -45,11 +59,12 @@ class RemapHandler(Handler):
     #: vanish within the first few steps.
     EARLY = (1, 2, 4)
 
-    def after_step(self, run: Run) -> None:
-        step = run.state.step
+    def before_step(self, run: Run) -> None:
+        step = run.state.step  # steps taken so far
         if step % self.every_steps and step not in self.EARLY:
             return
         started = wallclock.perf_counter()
+        exclude = None if self.exclude is None else self.exclude(run)
         try:
             remap = remap_order_parameters(
                 run.state.fields[self.field],
@@ -57,7 +72,8 @@ class RemapHandler(Handler):
                 self.buffer_cells,
                 self.width_cells,
                 self.vanishing_cells,
-                None if self.exclude is None else self.exclude(run),
+                exclude,
+                grains=_labels(run, self.field, self.exclude, exclude),
             )
         except ColouringError as err:
             raise RuntimeError(
@@ -65,7 +81,7 @@ class RemapHandler(Handler):
                 "model.order_parameters or lower model.remap.buffer"
             ) from None
         if remap.changed:
-            run.stepper.resynchronise(run.state, self.field, sorted(remap.changed))
+            run.stepper.resynchronise(run.state, self.field, sorted(remap.changed), deferred=True)
         info = run.info
         info["remap_checks"] = info.get("remap_checks", 0) + 1
         info["grains_moved"] = info.get("grains_moved", 0) + remap.moved
@@ -97,7 +113,7 @@ class GrainAnalysis:
         started = wallclock.perf_counter()
         backend, grid = run.backend, run.space.grid
         exclude = None if self.exclude is None else self.exclude(run)
-        labels, _, count = grain_labels(run.state.fields[self.field], backend, grid.ndim, exclude)
+        labels, _, count = _labels(run, self.field, self.exclude, exclude)
         ids = self.tracker.assign(labels, count, backend)
         statistics = grain_statistics(ids, grid, backend)
         host_ids = backend.to_host(ids).astype(np.int32)
