@@ -17,8 +17,10 @@ from ..backend import Backend
 from .colouring import (
     ColouringError,
     across_small_grains,
+    add_to_box,
     colour_map,
     find_conflicts,
+    gather_box,
     grain_cells,
     periodic_window,
     plan_moves,
@@ -35,13 +37,13 @@ def _share(
     ``label``: the Moelans tails decay as ``exp(-4 d / ℓ)`` with the distance ``d`` to a grain's
     territory, so a cell's value is split between the grain and its nearest namesake in that
     proportion, and faded out beyond ``fade`` cells from the grain."""
-    xp, ndimage = backend.xp, backend.ndimage
-    to_grain = ndimage.distance_transform_edt(labels != label)
+    xp = backend.xp
+    to_grain = backend.distance_to_background(labels != label)
     others = (labels > 0) & (labels != label)
     exponent = -4.0 / width_cells
     competition = xp.exp(xp.minimum(exponent * (fade - to_grain), 50.0))
     if bool(others.any()):
-        to_others = ndimage.distance_transform_edt(~others)
+        to_others = backend.distance_to_background(~others)
         competition += xp.exp(xp.minimum(exponent * (to_others - to_grain), 50.0))
     return values / (1.0 + competition)
 
@@ -74,21 +76,26 @@ def _move(
     for label, source, target in moves:
         window = periodic_window(cells[label], grid_shape, margin, backend)
         if window is None:  # the whole grid, padded so distances wrap
-            window = tuple(xp.asarray(np.arange(-margin, n + margin) % n) for n in grid_shape)
-        box = xp.ix_(*window)
-        namesakes = xp.where(order[box] == source, labels[box], 0)
+            window = tuple(np.arange(-margin, n + margin) % n for n in grid_shape)
+        namesakes = xp.where(
+            gather_box(order, window, backend) == source, gather_box(labels, window, backend), 0
+        )
         moving = _share(
-            eta[source][box], namesakes, label, width_cells, 2.0 * buffer_cells, backend
+            gather_box(eta[source], window, backend),
+            namesakes,
+            label,
+            width_cells,
+            2.0 * buffer_cells,
+            backend,
         )
         parts.append((source, target, window, moving))
     for source, target, window, moving in parts:
-        box = xp.ix_(*window)
         if len(window[0]) > grid_shape[0]:  # padded: keep the middle, one copy per cell
             middle = tuple(slice(margin, margin + n) for n in grid_shape)
             moving = moving[middle]
-            box = xp.ix_(*(w[margin : margin + n] for w, n in zip(window, grid_shape, strict=True)))
-        eta[source][box] -= moving
-        eta[target][box] += moving
+            window = tuple(w[margin : margin + n] for w, n in zip(window, grid_shape, strict=True))
+        add_to_box(eta[source], window, -moving)
+        add_to_box(eta[target], window, moving)
     return {source for _, source, _ in moves} | {target for _, _, target in moves}
 
 

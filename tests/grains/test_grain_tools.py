@@ -168,3 +168,28 @@ def test_remapping_separates_namesakes_on_both_kernel_paths():
             == 0
         )
         np.testing.assert_allclose(moved.sum(axis=0), eta.sum(axis=0), atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "window",
+    [
+        (np.array([6, 7, 0, 1, 2]), np.arange(2, 6)),  # wraps along the first axis
+        (np.arange(-3, 11) % 8, np.arange(-3, 13) % 10),  # a whole grid, padded periodically
+    ],
+)
+def test_boxes_are_read_and_written_by_slices_as_by_fancy_indexing(rng, window):
+    from phasefield.backend import Backend
+    from phasefield.grains.colouring import add_to_box, gather_box
+
+    array = rng.standard_normal((8, 10))
+    box = gather_box(array, window, Backend("numpy"))
+    np.testing.assert_array_equal(box, array[np.ix_(*window)])
+    unique = tuple(
+        w[: min(w.size, n)] if w.size <= n else w[3 : 3 + n]
+        for w, n in zip(window, array.shape, strict=True)
+    )
+    values = rng.standard_normal(tuple(w.size for w in unique))
+    expected = array.copy()
+    expected[np.ix_(*unique)] += values
+    add_to_box(array, unique, values)
+    np.testing.assert_array_equal(array, expected)
