@@ -33,6 +33,7 @@ __all__ = [
     "find_conflicts",
     "gather_box",
     "grain_cells",
+    "padded_axes",
     "periodic_window",
     "plan_moves",
     "proximity_pairs",
@@ -271,21 +272,27 @@ def find_conflicts(stack: Any, backend: Backend, buffer_cells: int) -> np.ndarra
 
 def periodic_window(
     cells: Any, shape: tuple[int, ...], margin: int, backend: Backend
-) -> tuple | None:
+) -> tuple[np.ndarray, ...]:
     """Host index arrays (for ``ix_``, or :func:`gather_box`) of a periodic box around the flat
-    ``cells``, ``margin`` cells wider on every side; None when the box would wrap onto itself
-    (then use the whole grid)."""
+    ``cells``, ``margin`` cells wider on every side. Along an axis where the box would wrap
+    onto itself it covers the whole axis, padded by ``margin`` periodic copies on both sides
+    (longer than the axis: :func:`padded_axes`), so distances within the box are periodic."""
     coords = np.stack(np.unravel_index(backend.to_host(cells), shape))
     extent = np.asarray(shape)[:, None]
     anchor = coords[:, :1]
     relative = (coords - anchor + extent // 2) % extent - extent // 2
     low, high = relative.min(axis=1) - margin, relative.max(axis=1) + margin
-    if np.any(high - low + 1 >= np.asarray(shape)):
-        return None
     return tuple(
-        (anchor[axis, 0] + np.arange(low[axis], high[axis] + 1)) % shape[axis]
-        for axis in range(len(shape))
+        np.arange(-margin, n + margin) % n
+        if high[axis] - low[axis] + 1 >= n
+        else (anchor[axis, 0] + np.arange(low[axis], high[axis] + 1)) % n
+        for axis, n in enumerate(shape)
     )
+
+
+def padded_axes(window: tuple[np.ndarray, ...], shape: tuple[int, ...]) -> list[bool]:
+    """Which axes of a :func:`periodic_window` cover the whole axis with periodic copies."""
+    return [axis.size > n for axis, n in zip(window, shape, strict=True)]
 
 
 def _runs(index: np.ndarray) -> list[tuple[slice, slice]]:
@@ -374,14 +381,10 @@ def plan_moves(
     def occupied(label: int, cells: Any, radius: int) -> np.ndarray:
         """Cells of other grains on each order parameter within ``radius`` of a grain."""
         window = periodic_window(cells, grid_shape, radius, backend)
-        if window is None:
-            box_labels, box_order = labels, order
-            near = ndimage.maximum_filter(labels == label, size=2 * radius + 1, mode="wrap")
-        else:
-            box_labels = gather_box(labels, window, backend)
-            box_order = gather_box(order, window, backend)
-            near = ndimage.maximum_filter(box_labels == label, size=2 * radius + 1, mode="constant")
-        others = near & (box_labels != label)
+        box_labels = gather_box(labels, window, backend)
+        box_order = gather_box(order, window, backend)
+        near = ndimage.maximum_filter(box_labels == label, size=2 * radius + 1, mode="constant")
+        others = near & (box_labels != label)  # periodic copies count twice: only > 0 matters
         return backend.to_host(xp.bincount(box_order[others], minlength=components))
 
     if optional is not None:

@@ -22,6 +22,7 @@ from .colouring import (
     find_conflicts,
     gather_box,
     grain_cells,
+    padded_axes,
     periodic_window,
     plan_moves,
 )
@@ -61,8 +62,8 @@ def _move(
     """Move grains to other order parameters; returns the order parameters changed.
 
     Each grain's part of its order parameter (:func:`_share`) is found from the fields as they
-    were before any move, in a box three buffers wider than the grain (the whole grid, padded
-    periodically, for a grain too large for a box); then every part is cleared from its source
+    were before any move, in a box three buffers wider than the grain (along an axis the grain
+    nearly spans, the whole axis padded periodically); then every part is cleared from its source
     and added to its target, whose grains are at least a buffer away. Both fields stay smooth:
     the result is what they would be had the grains always lived on their targets. ``cells``:
     the moving grains' cells (:func:`~phasefield.grains.colouring.grain_cells`), if known.
@@ -75,8 +76,6 @@ def _move(
     parts = []
     for label, source, target in moves:
         window = periodic_window(cells[label], grid_shape, margin, backend)
-        if window is None:  # the whole grid, padded so distances wrap
-            window = tuple(np.arange(-margin, n + margin) % n for n in grid_shape)
         namesakes = xp.where(
             gather_box(order, window, backend) == source, gather_box(labels, window, backend), 0
         )
@@ -90,10 +89,14 @@ def _move(
         )
         parts.append((source, target, window, moving))
     for source, target, window, moving in parts:
-        if len(window[0]) > grid_shape[0]:  # padded: keep the middle, one copy per cell
-            middle = tuple(slice(margin, margin + n) for n in grid_shape)
-            moving = moving[middle]
-            window = tuple(w[margin : margin + n] for w, n in zip(window, grid_shape, strict=True))
+        padded = padded_axes(window, grid_shape)
+        if any(padded):  # keep the middle of padded axes: one copy of each cell
+            keep = [
+                slice(margin, margin + n) if wide else slice(None)
+                for wide, n in zip(padded, grid_shape, strict=True)
+            ]
+            moving = moving[tuple(keep)]
+            window = tuple(w[k] for w, k in zip(window, keep, strict=True))
         add_to_box(eta[source], window, -moving)
         add_to_box(eta[target], window, moving)
     return {source for _, source, _ in moves} | {target for _, _, target in moves}
