@@ -339,7 +339,9 @@ def grain_cells(labels: Any, wanted: Any, backend: Backend) -> dict[int, Any]:
     lookup[wanted[(wanted > 0) & (wanted < lookup.size)]] = True
     cells = xp.nonzero(xp.asarray(lookup)[flat])[0]
     owners = flat[cells]
-    order = xp.argsort(owners, kind="stable")
+    # stable: each grain's cells stay in flat order (CuPy's argsort is always stable and
+    # takes no other kind)
+    order = xp.argsort(owners, kind="stable") if xp is np else xp.argsort(owners)
     cells, owners = cells[order], backend.to_host(owners[order])
     if owners.size == 0:
         return {}
