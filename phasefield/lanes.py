@@ -15,6 +15,7 @@ transform and there is one lane.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -30,16 +31,18 @@ __all__ = ["LANE_POINTS", "Lane", "Lanes"]
 #: costs more than the work; the same crossover as the kernels' own threading).
 LANE_POINTS = 1 << 15
 
-_POOLS: dict[int, ThreadPoolExecutor] = {}
+_POOLS: dict[tuple[int, int], ThreadPoolExecutor] = {}
 _POOLS_LOCK = threading.Lock()
 
 
 def _pool(workers: int) -> ThreadPoolExecutor:
-    """One process-wide pool per size: steppers come and go, threads stay."""
+    """One process-wide pool per size: steppers come and go, threads stay. Keyed by process
+    too: a forked child has none of its parent's threads and makes its own."""
+    key = (os.getpid(), workers)
     with _POOLS_LOCK:
-        if workers not in _POOLS:
-            _POOLS[workers] = ThreadPoolExecutor(workers, thread_name_prefix="phasefield-lane")
-        return _POOLS[workers]
+        if key not in _POOLS:
+            _POOLS[key] = ThreadPoolExecutor(workers, thread_name_prefix="phasefield-lane")
+        return _POOLS[key]
 
 
 @dataclass(frozen=True)
