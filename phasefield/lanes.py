@@ -45,7 +45,7 @@ def _pool(workers: int) -> ThreadPoolExecutor:
         return _POOLS[key]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Lane:
     """One thread's buffers: a real and a spectral field of one component, and their
     transforms (single-threaded when there are several lanes)."""

@@ -1,0 +1,55 @@
+"""Lanes: the components of a stack stepped side by side, one per thread."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from phasefield.backend import Backend
+from phasefield.grid import Grid
+from phasefield.lanes import Lanes
+from phasefield.spectral import SpectralSpace
+
+
+def lanes(monkeypatch, shape=(256, 128), threads=2, components=5):
+    backend = Backend("numpy")
+    monkeypatch.setattr(backend, "threads", threads)
+    return Lanes(SpectralSpace(Grid(shape), backend, np.float64), components)
+
+
+def test_each_component_runs_once_in_lane_c_mod_count(monkeypatch):
+    runner = lanes(monkeypatch)
+    assert runner.count == 2
+    seen = {}
+    lock = threading.Lock()
+
+    def task(lane, c):
+        with lock:
+            seen[c] = (runner.lanes.index(lane), threading.current_thread().name)
+
+    runner.run(range(5), task)
+    assert sorted(seen) == [0, 1, 2, 3, 4]
+    assert all(seen[c][0] == c % 2 for c in seen)
+    assert {seen[c][1] for c in (1, 3)} != {threading.main_thread().name}
+
+
+def test_small_grids_and_single_components_take_one_lane(monkeypatch):
+    assert lanes(monkeypatch, shape=(64, 64)).count == 1
+    assert lanes(monkeypatch, components=1).count == 1
+    assert lanes(monkeypatch, threads=8, components=3).count == 3
+
+
+def test_a_failing_lane_is_raised_after_every_lane_is_done(monkeypatch):
+    runner = lanes(monkeypatch)
+    done = []
+
+    def task(lane, c):
+        if c == 1:
+            raise ValueError("lane one failed")
+        done.append(c)
+
+    with pytest.raises(ValueError, match="lane one failed"):
+        runner.run(range(5), task)
+    assert sorted(done) == [0, 2, 4]  # the other lane finished; the failing one stopped
