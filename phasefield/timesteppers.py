@@ -385,12 +385,12 @@ class ImexEuler(Stepper):
         ``term``, evaluated now from the state as it was, else already in the work stack),
         forward transform, spectral update and inverse transform.
 
-        When ``S`` and ``K`` are constants ``s`` and ``κ`` (and the scheme allows,
+        When ``S`` and ``K`` are constants ``s`` and ``K₀`` (and the scheme allows,
         :attr:`combines_in_real_space`), the explicit part is formed in real space by the same
         pass that evaluates ``N``, and the update in Fourier space is one multiplication,
 
-        .. math:: \\hat u^{n+1} = \frac{\\mathcal F\big[(1 + \\Delta t\\,s)\\,u^n
-                  + \\Delta t\\,\\kappa\\,N(u^n)\big]}{1 + \\Delta t\\,L(k^2)},
+        .. math:: \\hat u^{n+1} = \\frac{\\mathcal F\\big[(1 + \\Delta t\\,s)\\,u^n
+                  + \\Delta t\\,K_0\\,N(u^n)\\big]}{1 + \\Delta t\\,L(k^2)},
 
         equal to the general update because ``û^n`` is the transform of ``u^n`` (the fields
         are rebuilt from their spectra every step). The factor ``1/(1 + Δt L)`` is kept while
