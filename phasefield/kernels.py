@@ -439,15 +439,16 @@ def _stack_fields(
 ) -> dict[str, str]:
     """The pieces of the stack templates; inside a block every array is a view ``name_b``."""
     names = list(sums)
+    # per component of a block: views of the stacks, then their values at point i
+    stack_views = [f"            {name}_b = {name}_[c, low:high]" for name in stacks]
+    stack_loads = [f"                {name} = {name}_b[i]" for name in stacks]
     # per block: the totals zeroed, then accumulated component by component
     passes = []
     for k in range(len(names)):
         passes += ["        for i in range(n):", f"            total{k}_b[i] = 0.0"]
     if sums:
-        passes += ["        for c in range(components):"]
-        passes += [f"            {name}_b = {name}_[c, low:high]" for name in stacks]
-        passes += ["            for i in range(n):"]
-        passes += [f"                {name} = {name}_b[i]" for name in stacks]
+        passes += ["        for c in range(components):", *stack_views]
+        passes += ["            for i in range(n):", *stack_loads]
         passes += [
             f"                total{k}_b[i] += {_body(term, arrays, '_b')}"
             for k, term in enumerate(sums.values())
@@ -475,8 +476,8 @@ def _stack_fields(
         )
         or "        pass",
         "sum_passes": "\n".join(passes) or "        pass",
-        "stack_views": "\n".join(f"            {name}_b = {name}_[c, low:high]" for name in stacks),
-        "stack_loads": "\n".join(f"                {name} = {name}_b[i]" for name in stacks),
+        "stack_views": "\n".join(stack_views),
+        "stack_loads": "\n".join(stack_loads),
         "total_loads": "\n".join(f"                {line}" for line in loads)
         or "                pass",
         "block": str(STACK_BLOCK),

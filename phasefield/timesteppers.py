@@ -400,22 +400,15 @@ class ImexEuler(Stepper):
         fields, spectral = state.fields[name], state.spectral[name]
         implicit, explicit_linear, multiplier = operators
 
-        if term is None:  # N of every component is in the work stack
-
-            def from_work(lane: Lane, c: int) -> None:
-                lane.fft.forward(self.work[name][c], lane.spectral)
-                self._update(state, name, c, lane.spectral, dt, space.scale, *operators)
-                lane.fft.inverse(lane.spectral, fields[c])
-
-            return from_work
-        if not (
-            self.combines_in_real_space and _constant(explicit_linear) and _constant(multiplier)
-        ):
+        if term is None or not self._combines(explicit_linear, multiplier):
 
             def general(lane: Lane, c: int) -> None:
-                values = {term.variable: term.stack[c], **term.shared}
-                backend.evaluate(term.expression, lane.real, values)
-                lane.fft.forward(lane.real, lane.spectral)
+                if term is None:  # N of every component is in the work stack
+                    source = self.work[name][c]
+                else:
+                    values = {term.variable: term.stack[c], **term.shared}
+                    source = backend.evaluate(term.expression, lane.real, values)
+                lane.fft.forward(source, lane.spectral)
                 self._update(state, name, c, lane.spectral, dt, space.scale, *operators)
                 lane.fft.inverse(lane.spectral, fields[c])
 
@@ -436,15 +429,17 @@ class ImexEuler(Stepper):
 
         return in_real_space
 
+    def _combines(self, explicit_linear: np.ndarray, multiplier: np.ndarray) -> bool:
+        """Whether a componentwise step with these ``S`` and ``K`` is combined in real space."""
+        return self.combines_in_real_space and _constant(explicit_linear) and _constant(multiplier)
+
     def _steps_from_real_values(self, name: str) -> bool:
         """Whether a step of field ``name`` reads its real values only (not its spectrum)."""
         _, explicit_linear, multiplier = self._operators[name]
         return (
             self._componentwise
             and name in self._lanes
-            and self.combines_in_real_space
-            and _constant(explicit_linear)
-            and _constant(multiplier)
+            and self._combines(explicit_linear, multiplier)
         )
 
     def _implicit_factor(self, dt: float, implicit: np.ndarray) -> Any:
