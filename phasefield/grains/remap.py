@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..backend import Backend
+from ..expression import parse_expression
 from .colouring import (
     ColouringError,
     across_small_grains,
@@ -31,22 +32,43 @@ from .labels import grain_labels, owner_stack
 __all__ = ["Remap", "remap_order_parameters"]
 
 
+#: A cell's share of its order parameter that goes with the grain (see :func:`_share`).
+_SHARE = parse_expression(
+    "values / (1 + exp(minimum(rate * (to_grain - fade), 50))"
+    " + exp(minimum(rate * (to_grain - to_others), 50)))",
+    ["values", "rate", "to_grain", "to_others", "fade"],
+)
+_SHARE_ALONE = parse_expression(
+    "values / (1 + exp(minimum(rate * (to_grain - fade), 50)))",
+    ["values", "rate", "to_grain", "fade"],
+)
+
+
 def _share(
     values: Any, labels: Any, label: int, width_cells: float, fade: float, backend: Backend
 ) -> Any:
     """The part of one order parameter's ``values`` (a box, not periodic) that belongs to grain
     ``label``: the Moelans tails decay as ``exp(-4 d / ℓ)`` with the distance ``d`` to a grain's
     territory, so a cell's value is split between the grain and its nearest namesake in that
-    proportion, and faded out beyond ``fade`` cells from the grain."""
-    xp = backend.xp
-    to_grain = backend.distance_to_background(labels != label)
+    proportion, and faded out beyond ``fade`` cells from the grain,
+
+    .. math:: \\eta_g = \\frac{\\eta}{1 + e^{4 (d_g - d_f) / \\ell} + e^{4 (d_g - d_o) / \\ell}},
+
+    with :math:`d_g`, :math:`d_o` the distances to the grain and to its namesakes and
+    :math:`d_f` = ``fade`` (exponents capped at 50), evaluated in one pass.
+    """
+    operands = {
+        "values": values,
+        "to_grain": backend.distance_to_background(labels != label),
+        "rate": 4.0 / width_cells,
+        "fade": float(fade),
+    }
     others = (labels > 0) & (labels != label)
-    exponent = -4.0 / width_cells
-    competition = xp.exp(xp.minimum(exponent * (fade - to_grain), 50.0))
+    expression = _SHARE_ALONE
     if bool(others.any()):
-        to_others = backend.distance_to_background(~others)
-        competition += xp.exp(xp.minimum(exponent * (to_others - to_grain), 50.0))
-    return values / (1.0 + competition)
+        operands["to_others"] = backend.distance_to_background(~others)
+        expression = _SHARE
+    return backend.evaluate(expression, backend.xp.empty_like(values), operands)
 
 
 def _move(
