@@ -699,14 +699,15 @@ class Backend:
 
         return near_pairs(labels, reach)
 
-    def close_pairs(self, groups: Any, labels: Any, reach: int) -> np.ndarray | None:
-        """Label pairs of one group within ``reach`` cells along axes and diagonals (periodic),
-        where a compiled kernel exists (CPU); None elsewhere (callers then use filters)."""
+    def close_pairs(self, labels: Any, group_of: np.ndarray, reach: int) -> np.ndarray | None:
+        """Label pairs of one group (``group_of``, by label, on the host) within ``reach``
+        cells along axes and diagonals (periodic), where a compiled kernel exists (CPU); None
+        elsewhere (callers then use filters)."""
         if self.kernels != "numba":
             return None
         from .kernels import close_pairs
 
-        return close_pairs(groups, labels, reach)
+        return close_pairs(labels, group_of, reach)
 
     def imex_combine(
         self,

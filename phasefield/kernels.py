@@ -770,29 +770,28 @@ def label_equal_regions(values: np.ndarray) -> tuple[np.ndarray, int]:
 
 @numba.njit(parallel=True, cache=True, nogil=True)
 def _close_hits(
-    groups: np.ndarray, labels: np.ndarray, directions: np.ndarray, reach: int, base: int
+    labels: np.ndarray, group_of: np.ndarray, directions: np.ndarray, reach: int, base: int
 ) -> np.ndarray:
-    """For each cell of 3-D arrays padded by ``reach`` (periodic copies; lower dimensions come
-    with unit axes), a key ``low * base + high`` of a label pair: the cell's own grain and a
-    namesake (same group, other label) within ``reach`` cells along some direction, scanning
-    only from grain edges; 0 where there is none."""
-    nx, ny, nz = groups.shape
+    """For each cell of a 3-D label array padded by ``reach`` (periodic copies; lower
+    dimensions come with unit axes), a key ``low * base + high`` of a label pair: the cell's
+    own grain and a namesake (same group, ``group_of[label]``, other label) within ``reach``
+    cells along some direction, scanning only from grain edges; 0 where there is none."""
+    nx, ny, nz = labels.shape
     px, py, pz = (reach if nx > 1 else 0), (reach if ny > 1 else 0), (reach if nz > 1 else 0)
     count = directions.shape[0]
     hits = np.zeros((nx - 2 * px, ny - 2 * py, nz - 2 * pz), dtype=np.int64)
     for x in numba.prange(px, nx - px):
         for y in range(py, ny - py):
             for z in range(pz, nz - pz):
-                group = groups[x, y, z]
                 label = labels[x, y, z]
+                group = group_of[label]
                 for d in range(count):
                     dx, dy, dz = directions[d, 0], directions[d, 1], directions[d, 2]
                     if labels[x + dx, y + dy, z + dz] == label:
                         continue  # start only at the grain's edge along this direction
                     for step in range(1, reach + 1):
-                        i, j, k = x + step * dx, y + step * dy, z + step * dz
-                        other = labels[i, j, k]
-                        if other != label and groups[i, j, k] == group:
+                        other = labels[x + step * dx, y + step * dy, z + step * dz]
+                        if other != label and group_of[other] == group:
                             low, high = min(label, other), max(label, other)
                             hits[x - px, y - py, z - pz] = low * base + high
                             break
@@ -812,17 +811,14 @@ def _directions(ndim: int) -> np.ndarray:
     return np.array([list(s) + [0] * (3 - ndim) for s in steps], dtype=np.int64)
 
 
-def close_pairs(groups: np.ndarray, labels: np.ndarray, reach: int) -> np.ndarray:
-    """Pairs ``(low, high)`` of distinct labels in the same group (order parameter) at most
-    ``reach`` cells apart along an axis or a diagonal (periodic). Host array ``(2, n)``."""
+def close_pairs(labels: np.ndarray, group_of: np.ndarray, reach: int) -> np.ndarray:
+    """Pairs ``(low, high)`` of distinct labels in the same group (``group_of[label]``, the
+    order parameter; label 0, no grain, in none) at most ``reach`` cells apart along an axis
+    or a diagonal (periodic). Host array ``(2, n)``."""
     base = int(labels.max()) + 1
-    hits = _close_hits(
-        _padded_3d(groups, reach),
-        _padded_3d(labels, reach),
-        _directions(groups.ndim),
-        reach,
-        base,
-    )
+    groups = np.asarray(group_of, dtype=np.int64).copy()
+    groups[0] = -1
+    hits = _close_hits(_padded_3d(labels, reach), groups, _directions(labels.ndim), reach, base)
     keys = np.unique(hits[hits > 0])
     return np.stack([keys // base, keys % base])
 

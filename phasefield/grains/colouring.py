@@ -16,6 +16,7 @@ Distances are Chebyshev distances in cells (the largest offset along any axis).
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 from typing import Any
@@ -26,6 +27,7 @@ from ..backend import Backend
 
 __all__ = [
     "ColouringError",
+    "Window",
     "add_to_box",
     "box_blocks",
     "colour_grains",
@@ -37,6 +39,7 @@ __all__ = [
     "periodic_window",
     "plan_moves",
     "proximity_pairs",
+    "window_indices",
 ]
 
 
@@ -270,62 +273,77 @@ def find_conflicts(stack: Any, backend: Backend, buffer_cells: int) -> np.ndarra
     return np.stack([keys // absent, keys % absent])
 
 
-def periodic_window(
-    cells: Any, shape: tuple[int, ...], margin: int, backend: Backend
-) -> tuple[np.ndarray, ...]:
-    """Host index arrays (for ``ix_``, or :func:`gather_box`) of a periodic box around the flat
-    ``cells``, ``margin`` cells wider on every side. Along an axis where the box would wrap
-    onto itself it covers the whole axis, padded by ``margin`` periodic copies on both sides
-    (longer than the axis: :func:`padded_axes`), so distances within the box are periodic."""
+#: A periodic box: per axis, a range of unwrapped indices (index ``i`` is cell ``i mod n``).
+Window = tuple[range, ...]
+
+
+def periodic_window(cells: Any, shape: tuple[int, ...], margin: int, backend: Backend) -> Window:
+    """A periodic box (:data:`Window`) around the flat ``cells``, ``margin`` cells wider on
+    every side. Along an axis where the box would wrap onto itself it covers the whole axis,
+    padded by ``margin`` periodic copies on both sides (longer than the axis:
+    :func:`padded_axes`), so distances within the box are periodic."""
     coords = np.stack(np.unravel_index(backend.to_host(cells), shape))
     extent = np.asarray(shape)[:, None]
     anchor = coords[:, :1]
     relative = (coords - anchor + extent // 2) % extent - extent // 2
-    low, high = relative.min(axis=1) - margin, relative.max(axis=1) + margin
+    low = relative.min(axis=1) - margin + anchor[:, 0]
+    high = relative.max(axis=1) + margin + anchor[:, 0]
     return tuple(
-        np.arange(-margin, n + margin) % n
-        if high[axis] - low[axis] + 1 >= n
-        else (anchor[axis, 0] + np.arange(low[axis], high[axis] + 1)) % n
-        for axis, n in enumerate(shape)
+        range(-margin, n + margin) if int(b - a) + 1 >= n else range(int(a), int(b) + 1)
+        for a, b, n in zip(low, high, shape, strict=True)
     )
 
 
-def padded_axes(window: tuple[np.ndarray, ...], shape: tuple[int, ...]) -> list[bool]:
+def padded_axes(window: Window, shape: tuple[int, ...]) -> list[bool]:
     """Which axes of a :func:`periodic_window` cover the whole axis with periodic copies."""
-    return [axis.size > n for axis, n in zip(window, shape, strict=True)]
+    return [len(axis) > n for axis, n in zip(window, shape, strict=True)]
 
 
-def _runs(index: np.ndarray) -> list[tuple[slice, slice]]:
-    """``(grid slice, box slice)`` for each run of consecutive indices of a window's axis."""
-    breaks = np.flatnonzero(np.diff(index) != 1) + 1
-    starts, ends = np.r_[0, breaks], np.r_[breaks, index.size]
-    return [
-        (slice(int(index[a]), int(index[a]) + int(b - a)), slice(int(a), int(b)))
-        for a, b in zip(starts, ends, strict=True)
-    ]
+def _runs(axis: range, n: int) -> list[tuple[slice, slice]]:
+    """``(grid slice, box slice)`` for each stretch of a window's axis between wraps."""
+    runs = []
+    start = axis.start
+    while start < axis.stop:
+        stop = min(axis.stop, (start // n + 1) * n)
+        first = start % n
+        runs.append(
+            (slice(first, first + stop - start), slice(start - axis.start, stop - axis.start))
+        )
+        start = stop
+    return runs
 
 
-def box_blocks(window: tuple[np.ndarray, ...]) -> list[tuple[tuple[slice, ...], ...]]:
-    """A periodic window (host index arrays per axis) as blocks of plain slices, ``(grid
-    slices, box slices)``: at most two runs per axis (three for a padded whole grid), so a
-    box is read and written by slicing instead of fancy indexing (several times faster)."""
+@functools.lru_cache(maxsize=1024)
+def box_blocks(window: Window, shape: tuple[int, ...]) -> list[tuple[tuple[slice, ...], ...]]:
+    """A periodic window as blocks of plain slices, ``(grid slices, box slices)``: at most two
+    stretches per axis (three for a padded whole axis), so a box is read and written by
+    slicing instead of fancy indexing (several times faster); kept for the next use of the
+    same window."""
     return [
         (tuple(g for g, _ in combo), tuple(b for _, b in combo))
-        for combo in itertools.product(*(_runs(axis) for axis in window))
+        for combo in itertools.product(
+            *(_runs(axis, n) for axis, n in zip(window, shape, strict=True))
+        )
     ]
 
 
-def gather_box(array: Any, window: tuple[np.ndarray, ...], backend: Backend) -> Any:
-    """``array[ix_(*window)]`` for a periodic window, by blocks of slices."""
-    box = backend.xp.empty(tuple(axis.size for axis in window), dtype=array.dtype)
-    for grid, part in box_blocks(window):
+def window_indices(window: Window, shape: tuple[int, ...]) -> tuple[np.ndarray, ...]:
+    """The window as index arrays per axis (for ``ix_``)."""
+    return tuple(np.arange(a.start, a.stop) % n for a, n in zip(window, shape, strict=True))
+
+
+def gather_box(array: Any, window: Window, backend: Backend) -> Any:
+    """``array[ix_(*window_indices(window))]``, by blocks of slices."""
+    box = backend.xp.empty(tuple(len(axis) for axis in window), dtype=array.dtype)
+    for grid, part in box_blocks(window, array.shape):
         box[part] = array[grid]
     return box
 
 
-def add_to_box(array: Any, window: tuple[np.ndarray, ...], values: Any) -> None:
-    """``array[ix_(*window)] += values`` for a window that holds each cell once."""
-    for grid, part in box_blocks(window):
+def add_to_box(array: Any, window: Window, values: Any) -> None:
+    """``array[ix_(*window_indices(window))] += values`` for a window that holds each cell
+    once."""
+    for grid, part in box_blocks(window, array.shape):
         array[grid] += values[part]
 
 

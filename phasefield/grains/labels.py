@@ -93,6 +93,15 @@ def _drop(labels: Any, exclude: Any, backend: Backend) -> tuple[Any, int]:
     return mapping[kept], int(present.size)
 
 
+def grain_groups(labels: Any, order: Any, backend: Backend) -> np.ndarray:
+    """The order parameter of each label (host array indexed by label; what ``order`` holds
+    at label 0's cells, if any), scattered on the device."""
+    xp = backend.xp
+    groups = xp.zeros(int(labels.max()) + 1, dtype=xp.int64)
+    groups[labels.reshape(-1)] = order.reshape(-1)
+    return backend.to_host(groups)
+
+
 def owner_stack(labels: Any, order: Any, components: int, backend: Backend) -> Any:
     """``(P, *grid)`` per-order-parameter labels: a grain's label on its own order parameter."""
     xp = backend.xp

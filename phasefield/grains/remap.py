@@ -27,7 +27,7 @@ from .colouring import (
     periodic_window,
     plan_moves,
 )
-from .labels import grain_labels, owner_stack
+from .labels import grain_groups, grain_labels, owner_stack
 
 __all__ = ["Remap", "remap_order_parameters"]
 
@@ -134,15 +134,19 @@ class Remap:
 
 
 def _recolour_all(
-    eta: Any, labels: Any, order: Any, backend: Backend, buffer_cells: int, width_cells: float
+    eta: Any,
+    labels: Any,
+    order: Any,
+    current: np.ndarray,
+    backend: Backend,
+    buffer_cells: int,
+    width_cells: float,
 ) -> Remap:
     """Colour every grain afresh (DSatur over the proximity graph, keeping each grain's order
     parameter where it can) and move the grains whose colour changed; returns the order
-    parameters changed."""
+    parameters changed; ``current``: each label's order parameter now."""
     components = eta.shape[0]
     count = int(labels.max())
-    current = np.zeros(count + 1, dtype=np.int64)
-    current[backend.to_host(labels).reshape(-1)] = backend.to_host(order).reshape(-1)
     colour = colour_map(labels - 1, backend, components, buffer_cells, current[1:])  # -1: none
     if np.any(colour < 0):
         raise ColouringError(
@@ -184,7 +188,8 @@ def remap_order_parameters(
     grid_ndim = eta.ndim - 1
     components = eta.shape[0]
     labels, order, _ = grains or grain_labels(eta, backend, grid_ndim, exclude)
-    close = backend.close_pairs(order, labels, buffer_cells)
+    groups = grain_groups(labels, order, backend)
+    close = backend.close_pairs(labels, groups, buffer_cells)
     if close is None:
         close = find_conflicts(
             owner_stack(labels, order, components, backend), backend, buffer_cells
@@ -192,9 +197,7 @@ def remap_order_parameters(
     foreseen = np.zeros((2, 0), dtype=np.int64)
     if vanishing_cells > 0:
         across = across_small_grains(labels, backend, vanishing_cells)
-        grain_order = np.zeros(int(labels.max()) + 1, dtype=np.int64)
-        grain_order[backend.to_host(labels).reshape(-1)] = backend.to_host(order).reshape(-1)
-        foreseen = across[:, grain_order[across[0]] == grain_order[across[1]]]
+        foreseen = across[:, groups[across[0]] == groups[across[1]]]
     if close.shape[1] == 0 and foreseen.shape[1] == 0:
         return Remap()
     planned = order.copy()
@@ -204,6 +207,6 @@ def remap_order_parameters(
             labels, planned, components, close, backend, buffer_cells, foreseen, cells
         )
     except ColouringError:
-        return _recolour_all(eta, labels, order, backend, buffer_cells, width_cells)
+        return _recolour_all(eta, labels, order, groups, backend, buffer_cells, width_cells)
     touched = _move(eta, labels, order, backend, moves, buffer_cells, width_cells, cells)
     return Remap(frozenset(touched), len(moves))
