@@ -23,10 +23,10 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["distance_to_background"]
+# as the other kernels (imported first: it sets how Numba's threads wait)
+from .kernels import PARALLEL_THRESHOLD
 
-#: From this many cells on, the axis passes run on all of Numba's threads.
-PARALLEL_CELLS = 1 << 15
+__all__ = ["distance_to_background"]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -150,5 +150,5 @@ def distance_to_background(mask: np.ndarray) -> np.ndarray:
     ``scipy.ndimage.distance_transform_edt`` on unit spacing, where there is one)."""
     shape3 = (1,) * (3 - mask.ndim) + mask.shape
     grid = np.ascontiguousarray(mask, dtype=bool).reshape(shape3)
-    transform = _parallel if mask.size >= PARALLEL_CELLS else _serial
+    transform = _parallel if mask.size >= PARALLEL_THRESHOLD else _serial
     return transform(grid).reshape(mask.shape)

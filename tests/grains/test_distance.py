@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import scipy.ndimage
 
-from phasefield.distance import PARALLEL_CELLS, distance_to_background
+from phasefield.distance import distance_to_background
+from phasefield.kernels import PARALLEL_THRESHOLD
 
 
 @pytest.mark.parametrize(
@@ -18,7 +19,7 @@ def test_matches_scipy_on_random_masks(rng, shape):
     mask = rng.random(shape) > 0.02
     mask[tuple(slice(n // 3, n // 3 + max(1, n // 5)) for n in shape)] = False
     expected = scipy.ndimage.distance_transform_edt(mask)
-    assert (mask.size >= PARALLEL_CELLS) == (shape == (40, 40, 40))
+    assert (mask.size >= PARALLEL_THRESHOLD) == (shape == (40, 40, 40))
     np.testing.assert_array_equal(distance_to_background(mask), expected)
 
 
