@@ -86,32 +86,22 @@ def _envelope(f: np.ndarray, d: np.ndarray, v: np.ndarray, z: np.ndarray) -> Non
 
 
 @numba.njit(cache=True, nogil=True)
-def _middle_lines(out: np.ndarray, i: int, root: bool) -> None:
-    """The envelope pass along the middle axis, for the slab ``out[i]`` (and the root, when
-    the first axis has one cell and needs no pass)."""
-    n = out.shape[1]
+def _lines(out: np.ndarray, index: int, axis: int, root: bool) -> None:
+    """The envelope pass along ``axis`` (0 or 1) for the slab ``out[:, index]`` or
+    ``out[index]``, with the square root when it is the last pass."""
+    n = out.shape[axis]
     f, d = np.empty(n), np.empty(n)
     v, z = np.empty(n, dtype=np.int64), np.empty(n)
     for k in range(out.shape[2]):
-        for j in range(n):
-            f[j] = out[i, j, k]
+        for q in range(n):
+            f[q] = out[q, index, k] if axis == 0 else out[index, q, k]
         _envelope(f, d, v, z)
-        for j in range(n):
-            out[i, j, k] = np.sqrt(d[j]) if root else d[j]
-
-
-@numba.njit(cache=True, nogil=True)
-def _first_lines(out: np.ndarray, j: int) -> None:
-    """The envelope pass along the first axis, for the slab ``out[:, j]``, and the root."""
-    n = out.shape[0]
-    f, d = np.empty(n), np.empty(n)
-    v, z = np.empty(n, dtype=np.int64), np.empty(n)
-    for k in range(out.shape[2]):
-        for i in range(n):
-            f[i] = out[i, j, k]
-        _envelope(f, d, v, z)
-        for i in range(n):
-            out[i, j, k] = np.sqrt(d[i])
+        for q in range(n):
+            value = np.sqrt(d[q]) if root else d[q]
+            if axis == 0:
+                out[q, index, k] = value
+            else:
+                out[index, q, k] = value
 
 
 @numba.njit(cache=True, nogil=True)
@@ -121,11 +111,11 @@ def _serial(mask: np.ndarray) -> np.ndarray:
     for i in range(a):
         for j in range(b):
             _binary_line(mask, out, i, j)
-    for i in range(a):
-        _middle_lines(out, i, a == 1)
+    for i in range(a):  # the first axis needs no pass when it has one cell
+        _lines(out, i, 1, a == 1)
     if a > 1:
         for j in range(b):
-            _first_lines(out, j)
+            _lines(out, j, 0, True)
     return out
 
 
@@ -136,11 +126,11 @@ def _parallel(mask: np.ndarray) -> np.ndarray:
     for i in numba.prange(a):
         for j in range(b):
             _binary_line(mask, out, i, j)
-    for i in numba.prange(a):
-        _middle_lines(out, i, a == 1)
+    for i in numba.prange(a):  # the first axis needs no pass when it has one cell
+        _lines(out, i, 1, a == 1)
     if a > 1:
         for j in numba.prange(b):
-            _first_lines(out, j)
+            _lines(out, j, 0, True)
     return out
 
 
