@@ -403,10 +403,11 @@ class Backend:
         """Euclidean distance (in cells, float64) from each true cell of ``mask`` to the
         nearest false one, not periodic; 0 on false cells.
 
-        On the CPU a compiled exact transform (:mod:`phasefield.distance`, several times faster
-        than ``scipy.ndimage`` on remap boxes, same values); on a GPU ``cupyx.scipy.ndimage``.
+        With Numba kernels a compiled exact transform (:mod:`phasefield.distance`, several
+        times faster than ``scipy.ndimage`` on remap boxes, same values); otherwise
+        ``scipy.ndimage`` or, on a GPU, ``cupyx.scipy.ndimage``.
         """
-        if self.name == "numpy":
+        if self.kernels == "numba":
             from .distance import distance_to_background
 
             return distance_to_background(mask)

@@ -194,3 +194,51 @@ def test_boxes_are_read_and_written_by_slices_as_by_fancy_indexing(rng, window):
     expected[np.ix_(*window_indices(unique, array.shape))] += values
     add_to_box(array, unique, values)
     np.testing.assert_array_equal(array, expected)
+
+
+def test_close_pairs_are_namesakes_within_the_buffer_and_never_the_second_phase():
+    """The compiled scan (axes and diagonals) finds a subset of the pairs the box filters find
+    (any offset within the buffer), and cells of no grain (label 0) pair with nothing."""
+    from phasefield.grains.labels import grain_groups, grain_labels, owner_stack
+
+    eta = _grown_microstructure()
+    exclude = np.zeros(eta.shape[1:], dtype=bool)
+    exclude[40:52, 60:90] = True
+    backend = Backend("numpy")
+    labels, order, _ = grain_labels(eta, backend, 2, exclude)
+    for buffer in (3, 8):
+        scanned = backend.close_pairs(labels, grain_groups(labels, order, backend), buffer)
+        filtered = find_conflicts(
+            owner_stack(labels, order, eta.shape[0], backend), backend, buffer
+        )
+        found = {tuple(p) for p in scanned.T}
+        assert found and found <= {tuple(p) for p in filtered.T}
+        assert 0 not in scanned
+
+
+def test_a_grains_share_follows_its_tails():
+    """The fused share equals its formula evaluated with scipy's distances: the cells of the
+    grain keep their value, a namesake's cells give almost nothing, and between them the value
+    is split by exp(-4 d / width)."""
+    import scipy.ndimage
+
+    from phasefield.grains.remap import _share
+
+    labels = np.zeros((30, 40), dtype=np.int32)
+    labels[5:15, 5:15] = 3
+    labels[5:15, 25:35] = 7  # a namesake 10 cells away
+    values = np.random.default_rng(2).uniform(0, 1, labels.shape)
+    width, fade = 3.0, 12.0
+    to_grain = scipy.ndimage.distance_transform_edt(labels != 3)
+    to_other = scipy.ndimage.distance_transform_edt(labels != 7)
+    rate = 4.0 / width
+    expected = values / (
+        1
+        + np.exp(np.minimum(rate * (to_grain - fade), 50))
+        + np.exp(np.minimum(rate * (to_grain - to_other), 50))
+    )
+    for kernels in ("numba", "array"):
+        share = _share(values, labels, 3, width, fade, Backend("numpy", kernels=kernels))
+        np.testing.assert_allclose(share, expected, rtol=1e-14, atol=0)
+    assert np.all(share[labels == 7] < 1e-5 * values[labels == 7])
+    np.testing.assert_allclose(share[labels == 3], values[labels == 3], rtol=1e-6)
