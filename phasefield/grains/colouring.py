@@ -222,9 +222,14 @@ def colour_grains(
     pairs = proximity_pairs(ids, backend, buffer_cells)
     xp = backend.xp
     # The graph may miss pairs off the axes and diagonals (3-D): the run-time detector finds
-    # them, they join the graph, and the colouring is redone.
-    for _round in range(10):
-        colour = _dsatur(count, pairs, order_parameters)
+    # them, they join the graph, and the colouring is repaired, each grain keeping its colour
+    # where it can (recolouring from scratch makes as many new conflicts as it mends: at 2600
+    # cells a grain in 3-D, 127, 113, 111, ... 43 conflicts after 15 rounds, against 127, 22,
+    # 6, 1, 1, 1, 0 when the colours are kept).
+    colour = None
+    conflicts = np.zeros((2, 0), dtype=np.int64)
+    for _round in range(_COLOURING_ROUNDS):
+        colour = _dsatur(count, pairs, order_parameters, colour)
         if np.any(colour < 0):
             colour = _dsatur(count, pairs, order_parameters, spread=False)
         if np.any(colour < 0):
@@ -240,8 +245,13 @@ def colour_grains(
         pairs = np.concatenate([pairs, conflicts - 1], axis=1)
     raise ColouringError(
         f"could not place {count} grains on {order_parameters} order parameters "
-        f"{buffer_cells} cells apart"
+        f"{buffer_cells} cells apart ({conflicts.shape[1]} pairs still too close after "
+        f"{_COLOURING_ROUNDS} repairs); use more order parameters or a smaller remap.buffer"
     )
+
+
+#: Repairs of the initial colouring before giving up (each a pass of filters over the grid).
+_COLOURING_ROUNDS = 40
 
 
 def _label_stack(ids: Any, colour: Any, order_parameters: int, backend: Backend) -> Any:
