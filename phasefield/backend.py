@@ -21,7 +21,7 @@ import contextlib
 import functools
 import os
 import platform
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
@@ -691,14 +691,17 @@ class Backend:
 
         return face_pairs(labels, wanted)
 
-    def near_pairs(self, labels: Any, reach: int) -> np.ndarray | None:
-        """Label pairs with cells within ``reach`` (Chebyshev, periodic), where a compiled
-        kernel exists (CPU); None elsewhere (callers then compare shifted copies)."""
+    def near_pairs(
+        self, labels: Any, reach: int, offsets: Sequence[tuple[int, ...]] | None = None
+    ) -> np.ndarray | None:
+        """Label pairs with cells within ``reach`` (Chebyshev, periodic; only at ``offsets``
+        if given), where a compiled kernel exists (CPU); None elsewhere (callers then compare
+        shifted copies)."""
         if self.kernels != "numba":
             return None
         from .kernels import near_pairs
 
-        return near_pairs(labels, reach)
+        return near_pairs(labels, reach, offsets)
 
     def close_pairs(self, labels: Any, group_of: np.ndarray, reach: int) -> np.ndarray | None:
         """Label pairs of one group (``group_of``, by label, on the host) within ``reach``

@@ -851,16 +851,20 @@ def largest_component(stack: np.ndarray) -> np.ndarray:
 def _near_keys(labels: np.ndarray, offsets: np.ndarray, reach: int, base: int) -> np.ndarray:
     nx, ny, nz = labels.shape
     px, py, pz = (reach if nx > 1 else 0), (reach if ny > 1 else 0), (reach if nz > 1 else 0)
+    sx, sy, sz = min(px, 1), min(py, 1), min(pz, 1)
     keys = []
     for x in range(px, nx - px):
         for y in range(py, ny - py):
             for z in range(pz, nz - pz):
                 label = labels[x, y, z]
-                edge = (
-                    (nx > 1 and (labels[x + 1, y, z] != label or labels[x - 1, y, z] != label))
-                    or (ny > 1 and (labels[x, y + 1, z] != label or labels[x, y - 1, z] != label))
-                    or (nz > 1 and (labels[x, y, z + 1] != label or labels[x, y, z - 1] != label))
-                )
+                # an edge: a neighbour across a face, edge or corner differs (each pair at an
+                # offset is then also found from the edge cell last on the line towards it)
+                edge = False
+                for dx in range(-sx, sx + 1):
+                    for dy in range(-sy, sy + 1):
+                        for dz in range(-sz, sz + 1):
+                            if labels[x + dx, y + dy, z + dz] != label:
+                                edge = True
                 if not edge:
                     continue
                 last = -1
@@ -874,14 +878,18 @@ def _near_keys(labels: np.ndarray, offsets: np.ndarray, reach: int, base: int) -
     return np.unique(np.array(keys, dtype=np.int64))
 
 
-def near_pairs(labels: np.ndarray, reach: int) -> np.ndarray:
+def near_pairs(
+    labels: np.ndarray, reach: int, offsets: Sequence[tuple[int, ...]] | None = None
+) -> np.ndarray:
     """Every pair ``(low, high)`` of distinct labels with cells at most ``reach`` apart
-    (Chebyshev, periodic), from the labels' edge cells. Host array ``(2, n)``."""
+    (Chebyshev, periodic), from the labels' edge cells; with ``offsets`` (one of each opposite
+    pair, each within ``reach``), only pairs at those offsets. Host array ``(2, n)``."""
     ndim = labels.ndim
-    span = range(-reach, reach + 1)
-    offsets = [
-        o for o in itertools.product(span, repeat=ndim) if any(o) and o > tuple(-v for v in o)
-    ]
+    if offsets is None:
+        span = range(-reach, reach + 1)
+        offsets = [
+            o for o in itertools.product(span, repeat=ndim) if any(o) and o > tuple(-v for v in o)
+        ]
     offsets3 = np.array([list(o) + [0] * (3 - ndim) for o in offsets], dtype=np.int64)
     base = int(labels.max()) + 1
     keys = _near_keys(_padded_3d(labels, reach), offsets3, reach, base)

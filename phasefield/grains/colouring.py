@@ -70,15 +70,15 @@ def proximity_pairs(ids: Any, backend: Backend, buffer_cells: int) -> np.ndarray
     """Pairs ``(a, b)``, ``a < b``, of grain ids with cells within ``buffer_cells`` of each other
     (Chebyshev distance, periodic; see :func:`_half_offsets`). Host array of shape ``(2, n)``."""
     xp = backend.xp
-    if ids.ndim <= 2:
-        fast = backend.near_pairs(ids + 1, buffer_cells)
-        if fast is not None:
-            pairs = fast - 1
-            return pairs[:, (pairs >= 0).all(axis=0)]  # id -1: no grain
+    offsets = _half_offsets(ids.ndim, buffer_cells)
+    fast = backend.near_pairs(ids + 1, buffer_cells, offsets)
+    if fast is not None:
+        pairs = fast - 1
+        return pairs[:, (pairs >= 0).all(axis=0)]  # id -1: no grain
     count = int(ids.max()) + 1
     padded = xp.pad(ids, buffer_cells, mode="wrap")
     keys = []
-    for offset in _half_offsets(ids.ndim, buffer_cells):
+    for offset in offsets:
         window = tuple(
             slice(buffer_cells + o, buffer_cells + o + n)
             for o, n in zip(offset, ids.shape, strict=True)
@@ -221,6 +221,7 @@ def colour_grains(
     count = int(backend.xp.max(ids)) + 1
     pairs = proximity_pairs(ids, backend, buffer_cells)
     xp = backend.xp
+    labels = (ids + 1).astype(xp.int32)
     # The graph may miss pairs off the axes and diagonals (3-D): the run-time detector finds
     # them, they join the graph, and the colouring is repaired, each grain keeping its colour
     # where it can (recolouring from scratch makes as many new conflicts as it mends: at 2600
@@ -238,8 +239,8 @@ def colour_grains(
                 f"{count} grains need about {needed} order parameters to keep grains of one "
                 f"order parameter {buffer_cells} cells apart; {order_parameters} were given"
             )
-        stack = _label_stack(ids, xp.asarray(colour), order_parameters, backend)
-        conflicts = find_conflicts(stack, backend, buffer_cells)
+        order = xp.asarray(colour)[ids]
+        conflicts = find_conflicts(labels, order, order_parameters, backend, buffer_cells)
         if conflicts.shape[1] == 0:
             return colour
         pairs = np.concatenate([pairs, conflicts - 1], axis=1)
@@ -254,33 +255,36 @@ def colour_grains(
 _COLOURING_ROUNDS = 40
 
 
-def _label_stack(ids: Any, colour: Any, order_parameters: int, backend: Backend) -> Any:
-    """``(P, *grid)`` labels: grain ``g`` has label ``g + 1`` on its order parameter."""
-    xp = backend.xp
-    index = xp.arange(order_parameters).reshape((order_parameters,) + (1,) * ids.ndim)
-    return xp.where(colour[ids][None] == index, ids[None] + 1, 0).astype(xp.int32)
+def find_conflicts(
+    labels: Any, order: Any, components: int, backend: Backend, buffer_cells: int
+) -> np.ndarray:
+    """Pairs of distinct labels on one order parameter at most ``buffer_cells`` apart: of the
+    grains sharing a box, the lowest and highest label, so none are found exactly when no two
+    grains of one order parameter are that close (separating those found and checking again
+    finds the rest).
 
-
-def _box(stack: Any, width: int) -> tuple[int, ...]:
-    """Filter size: a box ``width`` cells wide on the grid axes, one order parameter at a time."""
-    return (1,) + (width,) * (stack.ndim - 1)
-
-
-def find_conflicts(stack: Any, backend: Backend, buffer_cells: int) -> np.ndarray:
-    """Pairs of distinct labels on one order parameter at most ``buffer_cells`` apart.
-
-    ``stack`` holds per-order-parameter labels ``(P, *grid)`` (0 = none). Returns a host array
-    ``(2, n)`` of label pairs ``(low, high)``.
+    ``labels`` are grid-shaped grain labels (0 = no grain) and ``order`` each cell's order
+    parameter (``0 .. components-1``; any value at label 0). One order parameter at a time,
+    the labels on it are filtered with wrap-around maximum and minimum filters over a box of
+    ``buffer_cells + 1`` cells: where the two differ, two grains share a box. Memory is a few
+    grid-sized arrays whatever the number of order parameters (a stack of ``P`` label grids
+    would not fit beside the fields of 10^5 grains on a GPU). Returns a host array ``(2, n)``
+    of label pairs ``(low, high)``.
     """
     xp, ndimage = backend.xp, backend.ndimage
-    size = _box(stack, buffer_cells + 1)
-    absent = int(stack.max()) + 1
-    highest = ndimage.maximum_filter(stack, size=size, mode="wrap")
-    lowest = ndimage.minimum_filter(xp.where(stack > 0, stack, absent), size=size, mode="wrap")
-    clash = (highest > 0) & (lowest < absent) & (highest != lowest)
-    keys = xp.unique(lowest[clash].astype(xp.int64) * absent + highest[clash])
-    keys = backend.to_host(keys)
-    return np.stack([keys // absent, keys % absent])
+    size = (buffer_cells + 1,) * labels.ndim
+    absent = int(labels.max()) + 1
+    keys = []
+    for component in range(components):
+        layer = xp.where(order == component, labels, 0).astype(xp.int32, copy=False)
+        highest = ndimage.maximum_filter(layer, size=size, mode="wrap")
+        layer[layer == 0] = absent
+        lowest = ndimage.minimum_filter(layer, size=size, mode="wrap")
+        del layer
+        clash = (highest > 0) & (lowest < absent) & (highest != lowest)
+        keys.append(xp.unique(lowest[clash].astype(xp.int64) * absent + highest[clash]))
+    found = backend.to_host(xp.unique(xp.concatenate(keys))) if keys else np.zeros(0, np.int64)
+    return np.stack([found // absent, found % absent])
 
 
 #: A periodic box: per axis, a range of unwrapped indices (index ``i`` is cell ``i mod n``).

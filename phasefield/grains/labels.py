@@ -11,7 +11,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ..backend import Backend
 
-__all__ = ["grain_labels", "owner_stack", "periodic_label"]
+__all__ = ["grain_groups", "grain_labels", "periodic_label"]
 
 
 def periodic_label(mask: Any, backend: Backend, grid_ndim: int) -> tuple[Any, int]:
@@ -77,9 +77,16 @@ def grain_labels(
         if exclude is not None:
             labels, count = _drop(labels, exclude, backend)
         return labels, order, count
-    index = xp.arange(components, dtype=order.dtype).reshape((components,) + (1,) * grid_ndim)
-    owner, count = periodic_label(order[None] == index, backend, grid_ndim)
-    return owner.max(axis=0), order, count
+    # one order parameter at a time: a few grid-sized arrays, where labelling the stack of
+    # masks at once would hold P label grids (more than the fields of 10^5 grains on a GPU)
+    labels = xp.zeros(order.shape, dtype=xp.int32)
+    count = 0
+    for component in range(components):
+        own, size = periodic_label(order == component, backend, grid_ndim)
+        if size:
+            labels += xp.where(own > 0, own + count, 0).astype(xp.int32, copy=False)
+            count += size
+    return labels, order, count
 
 
 def _drop(labels: Any, exclude: Any, backend: Backend) -> tuple[Any, int]:
@@ -100,10 +107,3 @@ def grain_groups(labels: Any, order: Any, backend: Backend) -> np.ndarray:
     groups = xp.zeros(int(labels.max()) + 1, dtype=xp.int64)
     groups[labels.reshape(-1)] = order.reshape(-1)
     return backend.to_host(groups)
-
-
-def owner_stack(labels: Any, order: Any, components: int, backend: Backend) -> Any:
-    """``(P, *grid)`` per-order-parameter labels: a grain's label on its own order parameter."""
-    xp = backend.xp
-    index = xp.arange(components, dtype=order.dtype).reshape((components,) + (1,) * labels.ndim)
-    return xp.where(order[None] == index, labels[None], 0).astype(xp.int32)

@@ -27,7 +27,7 @@ from .colouring import (
     periodic_window,
     plan_moves,
 )
-from .labels import grain_groups, grain_labels, owner_stack
+from .labels import grain_groups, grain_labels
 
 __all__ = ["Remap", "remap_order_parameters"]
 
@@ -191,9 +191,7 @@ def remap_order_parameters(
     groups = grain_groups(labels, order, backend)
     close = backend.close_pairs(labels, groups, buffer_cells)
     if close is None:
-        close = find_conflicts(
-            owner_stack(labels, order, components, backend), backend, buffer_cells
-        )
+        close = find_conflicts(labels, order, components, backend, buffer_cells)
     foreseen = np.zeros((2, 0), dtype=np.int64)
     if vanishing_cells > 0:
         across = across_small_grains(labels, backend, vanishing_cells)

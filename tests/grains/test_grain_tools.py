@@ -63,10 +63,70 @@ def test_colouring_keeps_grains_of_one_order_parameter_apart(cpu, shape):
     buffer = 4
     order_parameters = 8 if len(shape) == 2 else 20
     colour = colour_grains(ids, cpu, order_parameters, buffer)
-    index = np.arange(order_parameters).reshape((-1,) + (1,) * len(shape))
-    stack = np.where(colour[ids][None] == index, ids[None] + 1, 0).astype(np.int32)
-    assert find_conflicts(stack, cpu, buffer).shape[1] == 0
+    assert find_conflicts(ids + 1, colour[ids], order_parameters, cpu, buffer).shape[1] == 0
     assert colour.max() < order_parameters
+
+
+def _close_pairs_by_brute_force(labels, order, buffer):
+    """Every pair of distinct labels of one order parameter with cells at most ``buffer``
+    apart (Chebyshev, periodic), cell by cell."""
+    cells = np.argwhere(labels > 0)
+    shape = np.asarray(labels.shape)
+    pairs = set()
+    for i, a in enumerate(cells):
+        offset = np.abs(cells[i + 1 :] - a)
+        distance = np.minimum(offset, shape - offset).max(axis=1)
+        for b in cells[i + 1 :][distance <= buffer]:
+            la, lb = labels[tuple(a)], labels[tuple(b)]
+            if la != lb and order[tuple(a)] == order[tuple(b)]:
+                pairs.add((min(la, lb), max(la, lb)))
+    return pairs
+
+
+@pytest.mark.parametrize("shape", [(23, 19), (9, 11, 8)])
+def test_conflicts_are_namesake_pairs_within_the_buffer(cpu, shape):
+    """Every pair the filters report is a pair a cell-by-cell search finds (across the periodic
+    boundaries, never label 0), and an order parameter with close namesakes always has one
+    reported (a box holding three grains reports its extremes: the others follow once those
+    are separated)."""
+    rng = np.random.default_rng(5)
+    labels = np.zeros(shape, dtype=np.int32)
+    count = 30
+    for label in range(1, count + 1):  # small blobs, some cut by the boundaries
+        corner = rng.integers(0, shape)
+        extent = rng.integers(1, 3, size=len(shape))
+        index = tuple(
+            np.arange(c, c + e) % n for c, e, n in zip(corner, extent, shape, strict=True)
+        )
+        labels[np.ix_(*index)] = label
+    groups = rng.integers(0, 3, size=count + 1)
+    order = groups[labels]
+    for buffer in (2, 4):
+        expected = _close_pairs_by_brute_force(labels, order, buffer)
+        found = {tuple(int(v) for v in p) for p in find_conflicts(labels, order, 3, cpu, buffer).T}
+        assert expected, "the case should have close namesakes"
+        assert found <= expected
+        assert {groups[a] for a, _ in found} == {groups[a] for a, _ in expected}
+
+
+@pytest.mark.parametrize("shape", [(40, 36), (24, 20, 22)])
+def test_the_proximity_graph_is_the_same_on_both_kernel_paths(shape):
+    """The compiled scan from grain edges finds the same pairs as comparing the whole grid with
+    its shifted copies (every offset within the buffer in 2-D; axes and diagonals in 3-D), and
+    in 2-D every pair a cell-by-cell search finds."""
+    from phasefield.grains.colouring import proximity_pairs
+
+    ids = voronoi_ids(Grid(shape), 40, np.random.default_rng(4))
+    ids[ids == 7] = -1  # no grain here
+    pairs = {
+        kernels: {tuple(p) for p in proximity_pairs(ids, Backend("numpy", kernels=kernels), 3).T}
+        for kernels in ("numba", "array")
+    }
+    assert pairs["numba"] == pairs["array"]
+    assert all(7 not in pair for pair in pairs["numba"])
+    if len(shape) == 2:
+        expected = _close_pairs_by_brute_force(ids + 1, np.zeros(shape, int), 3)
+        assert pairs["numba"] == {(a - 1, b - 1) for a, b in expected}
 
 
 def test_too_few_order_parameters_is_reported(cpu):
@@ -154,7 +214,7 @@ def test_remapping_separates_namesakes_on_both_kernel_paths():
     """After a remap with a larger buffer than the colouring's, no two grains of one order
     parameter are within it, whichever kernels ran."""
     from phasefield.grains import remap_order_parameters
-    from phasefield.grains.labels import grain_labels, owner_stack
+    from phasefield.grains.labels import grain_labels
 
     eta = _grown_microstructure()
     for kernels in ("numba", "array"):
@@ -163,10 +223,7 @@ def test_remapping_separates_namesakes_on_both_kernel_paths():
         remap = remap_order_parameters(moved, backend, 8, 3.0)
         assert remap.moved > 0
         labels, order, _ = grain_labels(moved, backend, 2)
-        assert (
-            find_conflicts(owner_stack(labels, order, moved.shape[0], backend), backend, 7).shape[1]
-            == 0
-        )
+        assert find_conflicts(labels, order, moved.shape[0], backend, 7).shape[1] == 0
         np.testing.assert_allclose(moved.sum(axis=0), eta.sum(axis=0), atol=1e-12)
 
 
@@ -199,7 +256,7 @@ def test_boxes_are_read_and_written_by_slices_as_by_fancy_indexing(rng, window):
 def test_close_pairs_are_namesakes_within_the_buffer_and_never_the_second_phase():
     """The compiled scan (axes and diagonals) finds a subset of the pairs the box filters find
     (any offset within the buffer), and cells of no grain (label 0) pair with nothing."""
-    from phasefield.grains.labels import grain_groups, grain_labels, owner_stack
+    from phasefield.grains.labels import grain_groups, grain_labels
 
     eta = _grown_microstructure()
     exclude = np.zeros(eta.shape[1:], dtype=bool)
@@ -208,9 +265,7 @@ def test_close_pairs_are_namesakes_within_the_buffer_and_never_the_second_phase(
     labels, order, _ = grain_labels(eta, backend, 2, exclude)
     for buffer in (3, 8):
         scanned = backend.close_pairs(labels, grain_groups(labels, order, backend), buffer)
-        filtered = find_conflicts(
-            owner_stack(labels, order, eta.shape[0], backend), backend, buffer
-        )
+        filtered = find_conflicts(labels, order, eta.shape[0], backend, buffer)
         found = {tuple(p) for p in scanned.T}
         assert found and found <= {tuple(p) for p in filtered.T}
         assert 0 not in scanned
@@ -249,11 +304,8 @@ def test_dense_3d_grains_are_coloured_by_repairs_that_keep_colours():
     (axes and diagonals) misses pairs; repairs that keep each grain's colour converge in a few
     rounds (from-scratch recolouring still had conflicts after ten), and the result has no two
     grains of one order parameter within the buffer."""
-    from phasefield.grains.colouring import _label_stack
-
     backend = Backend("numpy")
     ids = voronoi_ids(Grid((96, 96, 96)), 340, np.random.default_rng(2))
     colour = colour_grains(ids, backend, 20, 6)
     assert colour.min() >= 0 and colour.max() < 20
-    stack = _label_stack(ids, np.asarray(colour), 20, backend)
-    assert find_conflicts(stack, backend, 6).shape[1] == 0
+    assert find_conflicts(ids + 1, colour[ids], 20, backend, 6).shape[1] == 0
