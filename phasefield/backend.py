@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .expression import Expression
+from .expression import Expression, parse_expression
 
 __all__ = [
     "Backend",
@@ -564,8 +564,11 @@ class Backend:
                 self._totals.clear()  # one scratch at a time: a run has one stack shape
                 totals = self._totals[key] = self.empty((rows, grid_size), out.dtype)
             kernel(out, *stacks.values(), totals, *_values(operands, arrays, scalars))
-        else:
-            out[...] = expression.evaluate(self.xp, self._stack_values(stacks, sums, operands))
+        else:  # one component at a time: grid-sized temporaries, never stack-sized
+            values = {**operands, **self._component_sums(stacks, sums, operands)}
+            for component in range(out.shape[0]):
+                values.update(_component(stacks, component))
+                out[component] = expression.evaluate(self.xp, values)
         return out
 
     def sum_components(
@@ -590,8 +593,7 @@ class Backend:
             )
             kernel(out, *stacks.values(), *_values(operands, arrays, scalars))
         else:
-            values = self._stack_values(stacks, {}, operands)
-            out[...] = self.xp.sum(term.evaluate(self.xp, values), axis=0)
+            out[...] = self._component_sums(stacks, {"sum": term}, operands)["sum"]
         return out
 
     def reduce_stack(
@@ -615,22 +617,30 @@ class Backend:
                 lambda: compile_stack_reduction(expression, names, sums, arrays, scalars),
             )
             return float(kernel(*stacks.values(), *_values(operands, arrays, scalars)))
-        wide = {name: value.astype(self.xp.float64) for name, value in stacks.items()}
-        values = self._stack_values(wide, sums, operands)
-        for name in stacks:
-            values.pop(name)
-        return float(self.xp.sum(expression.evaluate(self.xp, values)))
+        totals = self._component_sums(stacks, sums, operands, self.xp.float64)
+        return float(self.xp.sum(expression.evaluate(self.xp, {**operands, **totals})))
 
-    def _stack_values(
-        self, stacks: Mapping[str, Any], sums: Mapping[str, Expression], operands: Mapping[str, Any]
+    def _component_sums(
+        self,
+        stacks: Mapping[str, Any],
+        sums: Mapping[str, Expression],
+        operands: Mapping[str, Any],
+        dtype: Any = None,
     ) -> dict[str, Any]:
-        """Array-path operands: per-point sums and shared arrays broadcast over components."""
-        values: dict[str, Any] = dict(stacks)
-        for name, value in operands.items():
-            values[name] = value[None] if _is_array(value) else value
-        for name, term in sums.items():
-            values[name] = self.xp.sum(term.evaluate(self.xp, values), axis=0)[None]
-        return values
+        """Array path: each per-point sum over the components of ``stacks``, added up one
+        component at a time in component order (grid-sized temporaries: a stack-sized one
+        would not fit beside the fields of a large run on a GPU); in ``dtype`` if given."""
+        totals: dict[str, Any] = {}
+        components = next(iter(stacks.values())).shape[0]
+        for component in range(components):
+            values = {**operands, **_component(stacks, component, dtype)}
+            for name, term in sums.items():
+                value = term.evaluate(self.xp, values)
+                if name in totals:
+                    totals[name] += value
+                else:
+                    totals[name] = self.xp.array(value, dtype=dtype or value.dtype, copy=True)
+        return totals
 
     def stack_sums(self, stack: Any, squares: Any, quartics: Any) -> None:
         """``squares <- Σ u²`` and ``quartics <- Σ u⁴`` over the components of a stack."""
@@ -639,10 +649,9 @@ class Backend:
 
             stack_sums(stack, squares, quartics)
             return
-        xp = self.xp
-        square = stack * stack
-        squares[...] = xp.sum(square, axis=0)
-        quartics[...] = xp.sum(square * square, axis=0)
+        totals = self._component_sums({"u": stack}, {"s": _SQUARE, "q": _QUARTIC}, {})
+        squares[...] = totals["s"]
+        quartics[...] = totals["q"]
 
     def maximum(self, values: Any) -> float:
         """The largest value of an array, on the host."""
@@ -659,8 +668,13 @@ class Backend:
 
             return spectral_power(spectral, k2, weights)
         xp = self.xp
-        power = spectral.real.astype(xp.float64) ** 2 + spectral.imag.astype(xp.float64) ** 2
-        return float(xp.sum(power * k2.astype(xp.float64) * weights.astype(xp.float64)))
+        stack = spectral if spectral.ndim > k2.ndim else spectral[None]
+        factor = k2.astype(xp.float64) * weights.astype(xp.float64)
+        total = 0.0
+        for component in stack:  # one component at a time (see _component_sums)
+            power = component.real.astype(xp.float64) ** 2 + component.imag.astype(xp.float64) ** 2
+            total += float(xp.sum(power * factor))
+        return total
 
     # ---- grains ------------------------------------------------------------------------------
 
@@ -832,6 +846,15 @@ class Backend:
 
 
 _UNFUSABLE = object()
+_SQUARE = parse_expression("u * u", ["u"])
+_QUARTIC = parse_expression("(u * u) * (u * u)", ["u"])
+
+
+def _component(stacks: Mapping[str, Any], index: int, dtype: Any = None) -> dict[str, Any]:
+    """One component of each stack (in ``dtype`` if given)."""
+    if dtype is None:
+        return {name: stack[index] for name, stack in stacks.items()}
+    return {name: stack[index].astype(dtype) for name, stack in stacks.items()}
 
 
 def _is_array(value: Any) -> bool:

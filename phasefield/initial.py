@@ -61,8 +61,17 @@ def grain_ids(condition: Any, config: RunConfig, grid: Grid) -> np.ndarray:
         ids = voronoi_ids(grid, condition.count, initial_rng(config.seed, "grains"))
     else:
         ids = np.load(condition.path, allow_pickle=False)
-    _, dense = np.unique(ids, return_inverse=True)
-    return dense.reshape(grid.shape)
+    return _dense(ids).reshape(grid.shape)
+
+
+def _dense(ids: np.ndarray) -> np.ndarray:
+    """Non-negative ids renumbered ``0 .. n-1`` in the order of their values, by counting (a
+    sort of 10^8 cells would take a minute)."""
+    flat = ids.reshape(-1).astype(np.int64, copy=False)
+    if flat.size and int(flat.max()) > 4 * flat.size:  # sparse ids: counting would not pay
+        return np.unique(flat, return_inverse=True)[1]
+    present = np.bincount(flat) > 0
+    return (np.cumsum(present) - 1)[flat]
 
 
 def order_parameters_from_ids(
@@ -70,8 +79,10 @@ def order_parameters_from_ids(
     order_parameters: int,
     buffer_cells: int,
     backend: Backend,
+    dtype: Any = np.float64,
 ) -> Any:
-    """A ``(P, *grid)`` stack on the device: 1 inside each grain on its order parameter.
+    """A ``(P, *grid)`` stack of ``dtype`` on the device: 1 inside each grain on its order
+    parameter, 0 elsewhere (built one order parameter at a time).
 
     Raises
     ------
@@ -92,8 +103,11 @@ def order_parameters_from_ids(
             ]
         ) from None
     owner = xp.asarray(colour)[device_ids]
-    index = xp.arange(order_parameters).reshape((order_parameters,) + (1,) * ids.ndim)
-    return (owner[None] == index).astype(xp.float64)
+    del device_ids
+    stack = xp.empty((order_parameters, *ids.shape), dtype=dtype)
+    for component in range(order_parameters):
+        stack[component] = owner == component
+    return stack
 
 
 def _al_mg_defaults(config: RunConfig, grid: Grid) -> dict[str, np.ndarray]:
@@ -132,6 +146,7 @@ def initial_fields(config: RunConfig, grid: Grid, backend: Backend) -> dict[str,
                 model.order_parameters,
                 model.buffer_cells(grid.spacing),
                 backend,
+                config.dtype,
             )
         else:
             fields["eta"] = _field("eta", config.initial["eta"], config, grid)
@@ -149,6 +164,8 @@ def initial_fields(config: RunConfig, grid: Grid, backend: Backend) -> dict[str,
         for name in config.fields:
             fields[name] = _field(name, config.initial[name], config, grid)
     for name, values in fields.items():
+        if name == "eta" and "grains" in config.initial:
+            continue  # zeros and ones by construction
         if not bool(backend.xp.all(backend.xp.isfinite(backend.xp.asarray(values)))):
             raise ConfigError([f"initial.{name}: gives non-finite values (NaN or inf)"])
     return fields

@@ -10,7 +10,8 @@ threads meet once per step. Component ``c`` always runs in lane ``c mod lanes``,
 has the same plans and kernels, so results do not depend on timing.
 
 Used by :mod:`phasefield.timesteppers` on the CPU (pyFFTW); on a GPU a stack is one batched
-transform and there is one lane.
+transform, or, on large grids (:data:`~phasefield.spectral.COMPONENT_POINTS`), one component
+after another in a single lane.
 """
 
 from __future__ import annotations
@@ -91,9 +92,15 @@ class Lanes:
     @staticmethod
     def count_for(space: SpectralSpace, components: int) -> int:
         """How many lanes a stack gets: one per thread (at most one per component) on the
-        CPU for grids of at least :data:`LANE_POINTS` points, else one."""
+        CPU (pyFFTW) for grids of at least :data:`LANE_POINTS` points, else one (a GPU runs
+        one component after another, each filling the device)."""
         backend = space.backend
-        if components < 2 or not space.per_component() or space.grid.size < LANE_POINTS:
+        if (
+            components < 2
+            or backend.fft_engine != "pyfftw"
+            or not space.per_component()
+            or space.grid.size < LANE_POINTS
+        ):
             return 1
         return max(1, min(backend.threads, components))
 

@@ -20,7 +20,11 @@ from .backend import Backend, RealFFT
 from .expression import parse_expression
 from .grid import Grid
 
-__all__ = ["SpectralSpace"]
+__all__ = ["COMPONENT_POINTS", "SpectralSpace"]
+
+#: Off the CPU (cuFFT), stacks whose components have at least this many points are stepped one
+#: component at a time (see :meth:`SpectralSpace.per_component`): 128³.
+COMPONENT_POINTS = 1 << 21
 
 _VALUE = parse_expression("u", ["u"])
 
@@ -115,9 +119,13 @@ class SpectralSpace:
     def per_component(self) -> bool:
         """Whether stacks are best transformed one component at a time with the single-field
         plan: on the CPU (pyFFTW, ~25 % faster than FFTW's batched plans here, and cache
-        friendly) when each component starts on a SIMD boundary. On a GPU, batched cuFFT wins."""
+        friendly) when each component starts on a SIMD boundary. Elsewhere (cuFFT) batched
+        transforms win on small grids, but from :data:`COMPONENT_POINTS` points a component
+        is transformed alone: one such transform already fills a GPU, and a batched step
+        needs two more stack-sized buffers (50 GB for 24 order parameters on 640³ in
+        float32, where the fields and spectra take 50 GB)."""
         if self.backend.fft_engine != "pyfftw":
-            return False
+            return self.grid.size >= COMPONENT_POINTS
         alignment = 64
         real = self.dtype.itemsize * self.grid.size
         spectral = self.complex_dtype.itemsize * int(np.prod(self.grid.spectral_shape))

@@ -53,3 +53,34 @@ def test_a_failing_lane_is_raised_after_every_lane_is_done(monkeypatch):
     with pytest.raises(ValueError, match="lane one failed"):
         runner.run(range(5), task)
     assert sorted(done) == [0, 2, 4]  # the other lane finished; the failing one stopped
+
+
+@pytest.mark.parametrize("scheme", ["imex_euler", "sbdf2"])
+def test_large_stacks_off_pyfftw_step_per_component_with_the_batched_result(monkeypatch, scheme):
+    """Off pyFFTW (cuFFT; here the NumPy reference transforms with the array kernels, the GPU's
+    code path), stacks of large components are stepped one component at a time, through
+    one-component work buffers, and give what the batched step gives."""
+    from phasefield import spectral
+    from phasefield.models import GrainGrowth
+    from phasefield.timesteppers import make_stepper
+
+    backend = Backend("numpy", fft="numpy", kernels="array")
+    grid = Grid((48, 40))
+    eta = np.random.default_rng(3).uniform(0.0, 1.0, (4, *grid.shape))
+    results, steppers = [], []
+    for threshold in (grid.size + 1, grid.size):  # batched, then per component
+        monkeypatch.setattr(spectral, "COMPONENT_POINTS", threshold)
+        space = SpectralSpace(grid, backend, np.float64)
+        stepper = make_stepper(scheme, GrainGrowth(4, 1.0, 3.0, 1.0, stabilization=2.0), space)
+        state = stepper.initialise({"eta": eta})
+        for _ in range(6):
+            stepper.step(state, 0.3)
+        results.append(state.fields["eta"].copy())
+        steppers.append(stepper)
+    batched, single = steppers
+    assert batched._lanes == {} and set(single._lanes) == {"eta"}
+    assert single._lanes["eta"].count == 1
+    assert single.work["eta"].shape == grid.shape  # no stack-sized work buffers
+    assert single._work_spectral.shape == grid.spectral_shape
+    np.testing.assert_allclose(results[1], results[0], rtol=0, atol=1e-12)
+    assert np.abs(results[1] - eta).max() > 1e-2  # the fields did move
