@@ -684,7 +684,14 @@ class Backend:
             from .kernels import largest_component
 
             return largest_component(stack)
-        return self.xp.argmax(stack, axis=0).astype(self.xp.int32)
+        xp = self.xp  # one component at a time (argmax over the stack axis copies the stack)
+        best = stack[0].copy()
+        index = xp.zeros(best.shape, dtype=xp.int32)
+        for component in range(1, stack.shape[0]):
+            larger = stack[component] > best  # strictly: the first wins ties
+            index[larger] = component
+            xp.maximum(best, stack[component], out=best)
+        return index
 
     def label_equal(self, values: Any) -> tuple[Any, int] | None:
         """Periodic face-connected regions of equal value (labels from 1, count), where a
