@@ -852,7 +852,8 @@ def _near_keys(labels: np.ndarray, offsets: np.ndarray, reach: int, base: int) -
     nx, ny, nz = labels.shape
     px, py, pz = (reach if nx > 1 else 0), (reach if ny > 1 else 0), (reach if nz > 1 else 0)
     sx, sy, sz = min(px, 1), min(py, 1), min(pz, 1)
-    keys = []
+    keys = set()  # a set, not a list: a list of every hit outgrows memory on large grids
+    keys.add(np.int64(-1))  # (types the set; removed below)
     for x in range(px, nx - px):
         for y in range(py, ny - py):
             for z in range(pz, nz - pz):
@@ -872,10 +873,12 @@ def _near_keys(labels: np.ndarray, offsets: np.ndarray, reach: int, base: int) -
                     other = labels[x + offsets[o, 0], y + offsets[o, 1], z + offsets[o, 2]]
                     if other != label and other != last:
                         last = other
-                        keys.append(min(label, other) * base + max(label, other))
-    if len(keys) == 0:
-        return np.zeros(0, dtype=np.int64)
-    return np.unique(np.array(keys, dtype=np.int64))
+                        keys.add(np.int64(min(label, other)) * base + max(label, other))
+    keys.discard(np.int64(-1))
+    found = np.empty(len(keys), dtype=np.int64)
+    for index, key in enumerate(keys):
+        found[index] = key
+    return np.sort(found)
 
 
 def near_pairs(
