@@ -18,6 +18,7 @@ import ast
 import contextlib
 import functools
 import hashlib
+import heapq
 import importlib.util
 import itertools
 import os
@@ -43,6 +44,7 @@ __all__ = [
     "compile_reduction",
     "compile_stack",
     "compile_stack_reduction",
+    "dsatur",
     "imex_combine",
     "label_equal_regions",
     "largest_component",
@@ -972,3 +974,73 @@ def _maximum(values: np.ndarray) -> float:
 def maximum(values: np.ndarray) -> float:
     """The largest value of an array (NaN-free input)."""
     return float(_maximum(values))
+
+
+@numba.njit(cache=True, nogil=True)
+def _dsatur(
+    starts: np.ndarray,
+    neighbours: np.ndarray,
+    colours: int,
+    preferred: np.ndarray,
+    spread: bool,
+) -> np.ndarray:
+    count = starts.size - 1
+    colour = np.full(count, -1, dtype=np.int64)
+    used = np.zeros(colours, dtype=np.int64)
+    seen = np.zeros((count, colours), dtype=np.bool_)
+    saturation = np.zeros(count, dtype=np.int64)
+    done = np.zeros(count, dtype=np.bool_)
+    heap = [(np.int64(0), -(starts[g + 1] - starts[g]), np.int64(g)) for g in range(count)]
+    heapq.heapify(heap)
+    while len(heap) > 0:
+        negative, _, grain = heapq.heappop(heap)
+        if done[grain] or -negative != saturation[grain]:
+            continue  # a stale entry
+        done[grain] = True
+        wish = preferred[grain]
+        free = -1
+        if 0 <= wish < colours and not seen[grain, wish]:
+            free = wish
+        else:
+            for c in range(colours):
+                if not seen[grain, c]:
+                    if not spread:
+                        free = c
+                        break
+                    if free < 0 or used[c] < used[free]:
+                        free = c
+        colour[grain] = free
+        if free < 0:
+            continue
+        used[free] += 1
+        for k in range(starts[grain], starts[grain + 1]):
+            other = neighbours[k]
+            if not done[other] and not seen[other, free]:
+                seen[other, free] = True
+                saturation[other] += 1
+                degree = starts[other + 1] - starts[other]
+                heapq.heappush(heap, (-saturation[other], -degree, other))
+    return colour
+
+
+def dsatur(
+    count: int,
+    pairs: np.ndarray,
+    colours: int,
+    preferred: np.ndarray | None = None,
+    spread: bool = True,
+) -> np.ndarray:
+    """DSatur colouring (Brélaz 1979) of ``count`` vertices joined by ``pairs`` ``(2, n)``:
+    always colour the vertex whose neighbours already use the most colours (then the one of
+    most neighbours, then the lowest index), with its ``preferred`` colour if free, else the
+    free colour used least so far (``spread``) or the lowest free one; -1 where none of
+    ``colours`` is free. Compiled: 10^5 grains with 1.6 million pairs take well under a
+    second (interpreted, 8-10 s)."""
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(2, -1)
+    ends = np.concatenate([pairs[0], pairs[1]])
+    others = np.concatenate([pairs[1], pairs[0]])
+    order = np.argsort(ends, kind="stable")
+    starts = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(np.bincount(ends, minlength=count), out=starts[1:])
+    wishes = np.full(count, -1, dtype=np.int64) if preferred is None else preferred
+    return _dsatur(starts, others[order], colours, np.asarray(wishes, dtype=np.int64), spread)

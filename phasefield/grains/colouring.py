@@ -17,7 +17,6 @@ Distances are Chebyshev distances in cells (the largest offset along any axis).
 from __future__ import annotations
 
 import functools
-import heapq
 import itertools
 from typing import Any
 
@@ -151,43 +150,18 @@ def _dsatur(
     """DSatur colouring (Brélaz 1979): always colour the grain whose neighbours already use the
     most colours, with its ``preferred`` colour if free, else the free colour used least so far
     (``spread``: grains spread evenly keep namesakes far apart) or the lowest free one (packs
-    tightest); -1 where none of ``colours`` is free."""
-    neighbours: list[list[int]] = [[] for _ in range(count)]
-    for a, b in pairs.T:
-        neighbours[a].append(int(b))
-        neighbours[b].append(int(a))
-    colour = np.full(count, -1, dtype=np.int64)
-    used = np.zeros(colours, dtype=np.int64)
-    seen: list[set[int]] = [set() for _ in range(count)]
-    heap = [(0, -len(n), grain) for grain, n in enumerate(neighbours)]
-    heapq.heapify(heap)
-    done = np.zeros(count, dtype=bool)
-    while heap:
-        saturation, _, grain = heapq.heappop(heap)
-        if done[grain] or -saturation != len(seen[grain]):
-            continue  # a stale entry
-        done[grain] = True
-        wish = -1 if preferred is None else int(preferred[grain])
-        if 0 <= wish < colours and wish not in seen[grain]:
-            free = wish
-        else:
-            options = [c for c in range(colours) if c not in seen[grain]]
-            if not options:
-                free = -1
-            elif spread:
-                free = min(options, key=lambda c: (used[c], c))
-            else:
-                free = options[0]
-        if free >= 0:
-            used[free] += 1
-        colour[grain] = free
-        if free < 0:
-            continue
-        for other in neighbours[grain]:
-            if not done[other] and free not in seen[other]:
-                seen[other].add(free)
-                heapq.heappush(heap, (-len(seen[other]), -len(neighbours[other]), other))
-    return colour
+    tightest); -1 where none of ``colours`` is free. Compiled
+    (:func:`phasefield.kernels.dsatur`)."""
+    from ..kernels import dsatur  # Numba is loaded when first needed
+
+    return dsatur(count, pairs, colours, preferred, spread)
+
+
+def _colours_needed(count: int, pairs: np.ndarray) -> int:
+    """How many colours the packing greedy colouring needs (at most the largest degree + 1)."""
+    degree = np.bincount(pairs.reshape(-1), minlength=count)
+    most = int(degree.max()) + 1 if count else 1
+    return int(_dsatur(count, pairs, most, spread=False).max()) + 1
 
 
 def colour_map(
@@ -234,7 +208,7 @@ def colour_grains(
         if np.any(colour < 0):
             colour = _dsatur(count, pairs, order_parameters, spread=False)
         if np.any(colour < 0):
-            needed = int(_dsatur(count, pairs, count, spread=False).max()) + 1
+            needed = _colours_needed(count, pairs)
             raise ColouringError(
                 f"{count} grains need about {needed} order parameters to keep grains of one "
                 f"order parameter {buffer_cells} cells apart; {order_parameters} were given"

@@ -129,6 +129,68 @@ def test_the_proximity_graph_is_the_same_on_both_kernel_paths(shape):
         assert pairs["numba"] == {(a - 1, b - 1) for a, b in expected}
 
 
+def _reference_dsatur(count, pairs, colours, preferred=None, spread=True):
+    """DSatur as first written here, interpreted: a heap of (-saturation, -degree, vertex)."""
+    import heapq
+
+    neighbours = [[] for _ in range(count)]
+    for a, b in pairs.T:
+        neighbours[a].append(int(b))
+        neighbours[b].append(int(a))
+    colour = np.full(count, -1, dtype=np.int64)
+    used = np.zeros(colours, dtype=np.int64)
+    seen = [set() for _ in range(count)]
+    heap = [(0, -len(n), grain) for grain, n in enumerate(neighbours)]
+    heapq.heapify(heap)
+    done = np.zeros(count, dtype=bool)
+    while heap:
+        saturation, _, grain = heapq.heappop(heap)
+        if done[grain] or -saturation != len(seen[grain]):
+            continue
+        done[grain] = True
+        wish = -1 if preferred is None else int(preferred[grain])
+        if 0 <= wish < colours and wish not in seen[grain]:
+            free = wish
+        else:
+            options = [c for c in range(colours) if c not in seen[grain]]
+            if not options:
+                free = -1
+            else:
+                free = min(options, key=lambda c: (used[c], c)) if spread else options[0]
+        colour[grain] = free
+        if free < 0:
+            continue
+        used[free] += 1
+        for other in neighbours[grain]:
+            if not done[other] and free not in seen[other]:
+                seen[other].add(free)
+                heapq.heappush(heap, (-len(seen[other]), -len(neighbours[other]), other))
+    return colour
+
+
+def test_the_compiled_dsatur_colours_as_the_reference_does():
+    """Same colours as an interpreted DSatur on random graphs (with and without preferred
+    colours, spreading or packing); where every vertex is coloured no pair shares a colour,
+    and a free preferred colour is kept."""
+    from phasefield.kernels import dsatur
+
+    rng = np.random.default_rng(0)
+    for trial in range(24):
+        count = int(rng.integers(1, 300))
+        a, b = rng.integers(0, count, (2, int(rng.integers(0, 4 * count))))
+        pairs = np.unique(np.sort(np.stack([a[a != b], b[a != b]]), axis=0), axis=1)
+        colours = int(rng.integers(2, 12))
+        preferred = rng.integers(-1, colours + 2, count) if trial % 2 else None
+        for spread in (True, False):
+            colour = dsatur(count, pairs, colours, preferred, spread)
+            expected = _reference_dsatur(count, pairs, colours, preferred, spread)
+            np.testing.assert_array_equal(colour, expected)
+            if np.all(colour >= 0) and pairs.size:
+                assert np.all(colour[pairs[0]] != colour[pairs[1]])
+    ring = np.array([[0, 1, 2, 3], [1, 2, 3, 0]])  # a 4-cycle: two colours do
+    assert np.array_equal(dsatur(4, ring, 2, np.array([1, 0, 1, 0])), [1, 0, 1, 0])
+
+
 def test_too_few_order_parameters_is_reported(cpu):
     ids = voronoi_ids(Grid((100, 100)), 200, np.random.default_rng(3))
     with pytest.raises(ColouringError, match="order parameters"):
