@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..backend import Backend
+from ..kernels import dsatur
 
 __all__ = [
     "ColouringError",
@@ -140,28 +141,11 @@ def across_small_grains(labels: Any, backend: Backend, vanishing_cells: float) -
     return np.unique(np.asarray(pairs, dtype=np.int64).T, axis=1)
 
 
-def _dsatur(
-    count: int,
-    pairs: np.ndarray,
-    colours: int,
-    preferred: np.ndarray | None = None,
-    spread: bool = True,
-) -> np.ndarray:
-    """DSatur colouring (Brélaz 1979): always colour the grain whose neighbours already use the
-    most colours, with its ``preferred`` colour if free, else the free colour used least so far
-    (``spread``: grains spread evenly keep namesakes far apart) or the lowest free one (packs
-    tightest); -1 where none of ``colours`` is free. Compiled
-    (:func:`phasefield.kernels.dsatur`)."""
-    from ..kernels import dsatur  # Numba is loaded when first needed
-
-    return dsatur(count, pairs, colours, preferred, spread)
-
-
 def _colours_needed(count: int, pairs: np.ndarray) -> int:
     """How many colours the packing greedy colouring needs (at most the largest degree + 1)."""
     degree = np.bincount(pairs.reshape(-1), minlength=count)
     most = int(degree.max()) + 1 if count else 1
-    return int(_dsatur(count, pairs, most, spread=False).max()) + 1
+    return int(dsatur(count, pairs, most, spread=False).max()) + 1
 
 
 def colour_map(
@@ -174,7 +158,7 @@ def colour_map(
     """DSatur colours of a grid of grain ids ``0 .. n-1`` over their proximity graph (pairs
     within the buffer); host array indexed by id, -1 for grains left without a colour."""
     count = int(backend.xp.max(ids)) + 1
-    return _dsatur(count, proximity_pairs(ids, backend, buffer_cells), colours, preferred)
+    return dsatur(count, proximity_pairs(ids, backend, buffer_cells), colours, preferred)
 
 
 def colour_grains(
@@ -204,9 +188,9 @@ def colour_grains(
     colour = None
     conflicts = np.zeros((2, 0), dtype=np.int64)
     for _round in range(_COLOURING_ROUNDS):
-        colour = _dsatur(count, pairs, order_parameters, colour)
+        colour = dsatur(count, pairs, order_parameters, colour)
         if np.any(colour < 0):
-            colour = _dsatur(count, pairs, order_parameters, spread=False)
+            colour = dsatur(count, pairs, order_parameters, spread=False)
         if np.any(colour < 0):
             needed = _colours_needed(count, pairs)
             raise ColouringError(
