@@ -61,8 +61,9 @@ def main() -> None:
     from phasefield import run
 
     store = Path("/tmp/issue4_run.zarr")
+    _log("summary.txt", f"starting {args.config} at {time.strftime('%H:%M:%S')}")
     started = time.perf_counter()
-    data = run(args.config, store, backend=args.backend, overwrite=True, progress=False)
+    data = run(args.config, store, backend=args.backend, overwrite=True, progress=True)
     wall = time.perf_counter() - started
     pool = ""
     if backend.name == "cupy":
