@@ -65,8 +65,8 @@ def grain_ids(condition: Any, config: RunConfig, grid: Grid) -> np.ndarray:
 
 
 def _dense(ids: np.ndarray) -> np.ndarray:
-    """Non-negative ids renumbered ``0 .. n-1`` in the order of their values, by counting (a
-    sort of 10^8 cells would take a minute)."""
+    """Non-negative ids renumbered ``0 .. n-1`` in the order of their values, by counting
+    (no sort over the grid, which has 2.6·10⁸ cells for the 10⁵-grain target)."""
     flat = ids.reshape(-1).astype(np.int64, copy=False)
     if flat.size and int(flat.max()) > 4 * flat.size:  # sparse ids: counting would not pay
         return np.unique(flat, return_inverse=True)[1]

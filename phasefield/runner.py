@@ -236,7 +236,7 @@ def run(
     else:
         assert fields is not None
         state = stepper.initialise(fields, rng=np.random.default_rng(config.seed))
-        fields = None  # the stepper holds its own copy: free the device's (a stack, for grains)
+        fields = None  # the stepper holds its own copy: free the initial values (a stack)
     path.parent.mkdir(parents=True, exist_ok=True)
     current = Run(config, array_backend, space, model, stepper, state, path)
     writer = StoreWriter(
