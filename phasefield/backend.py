@@ -764,16 +764,15 @@ class Backend:
         state_hat += ((dt * scale) * multiplier_k * inverse) * work_hat
         work_hat[...] = state_hat
 
-    def scale_spectrum(self, state_hat: Any, work_hat: Any, factor: Any) -> None:
-        """``work_hat <- factor · work_hat`` with a real ``factor`` of the spectrum's shape, and
-        ``state_hat <- work_hat``, in one pass (see :func:`phasefield.kernels.scale_spectrum`)."""
+    def scale_spectrum(self, work_hat: Any, factor: Any) -> None:
+        """``work_hat <- factor · work_hat`` with a real ``factor`` of the spectrum's shape
+        (see :func:`phasefield.kernels.scale_spectrum`)."""
         if self.kernels == "numba":
             from .kernels import scale_spectrum
 
-            scale_spectrum(state_hat, work_hat, factor)
+            scale_spectrum(work_hat, factor)
             return
         work_hat *= factor
-        state_hat[...] = work_hat
 
     def sbdf2_combine(
         self,

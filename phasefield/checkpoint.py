@@ -1,5 +1,6 @@
-"""Checkpoints: the state's spectra (and the fields kept in real space only), the scheme's
-history of earlier steps, clock, RNG and FFT wisdom, in one atomically replaced file.
+"""Checkpoints: the state's current spectra and the real values of the other fields (kept in
+real space only, or stepped from their real values with a spectrum derived when read), the
+scheme's history of earlier steps, clock, RNG and FFT wisdom, in one atomically replaced file.
 
 The file lives inside the store (``<store>/_checkpoint/state.npz``). It is written to a
 temporary name, flushed to disk and renamed over the previous one, so a run killed at any
@@ -67,11 +68,12 @@ def write_checkpoint(
     """
     target = checkpoint_path(store)
     target.parent.mkdir(parents=True, exist_ok=True)
-    arrays: dict[str, Any] = {
-        f"spectral.{name}": backend.to_host(values) for name, values in state.spectral.items()
-    }
-    for name, values in state.fields.items():  # fields with no spectrum are stored as they are
-        if name not in state.spectral:
+    arrays: dict[str, Any] = {}
+    spectra = state.spectral
+    for name, values in state.fields.items():
+        if name in spectra and not spectra.is_derived(name):
+            arrays[f"spectral.{name}"] = backend.to_host(spectra[name])
+        else:  # no spectrum, or one derived from the real values: those are stored
             arrays[f"real.{name}"] = backend.to_host(values)
     arrays.update(
         time=np.float64(state.time),

@@ -615,17 +615,12 @@ def imex_combine(
 
 _SCALE_SPECTRUM = """
 @numba.njit(parallel={parallel}, cache=True, nogil=True)
-def kernel_{variant}(work, state, factor):
+def kernel_{variant}(work, factor):
     work_ = work.reshape(-1)
-    state_ = state.reshape(-1)
     factor_ = factor.reshape(-1)
     for i in numba.prange(factor_.size):
-        real = factor_[i] * work_[2 * i]
-        imaginary = factor_[i] * work_[2 * i + 1]
-        work_[2 * i] = real
-        work_[2 * i + 1] = imaginary
-        state_[2 * i] = real
-        state_[2 * i + 1] = imaginary
+        work_[2 * i] *= factor_[i]
+        work_[2 * i + 1] *= factor_[i]
 """
 
 
@@ -634,12 +629,12 @@ def _scale_kernel() -> Kernel:
     return _two_variants(_SCALE_SPECTRUM, "scaled spectrum", {}, UPDATE_PARALLEL_THRESHOLD)
 
 
-def scale_spectrum(state_hat: np.ndarray, work_hat: np.ndarray, factor: np.ndarray) -> None:
-    """``work_hat <- factor · work_hat`` (``factor`` real, per coefficient), copied to
-    ``state_hat``: the spectral half of an update whose explicit part was combined with the
-    state in real space (see :meth:`ImexEuler._component_task`)."""
-    work, state = _real_views(work_hat, state_hat)
-    _scale_kernel()(work, state, factor)
+def scale_spectrum(work_hat: np.ndarray, factor: np.ndarray) -> None:
+    """``work_hat <- factor · work_hat`` (``factor`` real, per coefficient): the spectral half
+    of an update whose explicit part was combined with the state in real space (see
+    :meth:`ImexEuler._component_task`)."""
+    (work,) = _real_views(work_hat)
+    _scale_kernel()(work, factor)
 
 
 def sbdf2_combine(

@@ -88,9 +88,9 @@ class Handler:
         return None
 
     def before_step(self, run: Run) -> None:
-        """Before every step (the first one excepted: :meth:`start` comes before it). The step
-        follows at once, so a handler that changes real fields here may resynchronise them
-        ``deferred`` (see :meth:`~phasefield.timesteppers.Stepper.resynchronise`)."""
+        """Before every step (the first one excepted: :meth:`start` comes before it). A
+        handler that changes real fields resynchronises them
+        (:meth:`~phasefield.timesteppers.Stepper.resynchronise`)."""
 
     def after_step(self, run: Run) -> None:
         """After every step."""

@@ -23,7 +23,7 @@ from .lanes import Lane, Lanes
 from .models.base import ComponentTerm, KPolynomial, SpectralModel, StepTerms
 from .solvers.diffusion import DiffusionStep
 from .spectral import SpectralSpace
-from .state import State
+from .state import Spectra, State
 
 __all__ = [
     "SBDF2",
@@ -113,8 +113,9 @@ class Stepper(ABC):
         real: dict[str, np.ndarray] | None = None,
         history: dict[str, np.ndarray] | None = None,
     ) -> State:
-        """A state from checkpointed spectra (and the real-space-only fields, and the
-        scheme's history of earlier steps, :attr:`State.history`); the real fields are rebuilt
+        """A state from checkpointed spectra and real values (of the fields kept in real
+        space, or stepped from their real values: their spectra are then derived), and the
+        scheme's history of earlier steps (:attr:`State.history`); the real fields come back
         bit for bit."""
 
     @abstractmethod
@@ -123,17 +124,11 @@ class Stepper(ABC):
         returns the step taken."""
 
     @abstractmethod
-    def resynchronise(
-        self,
-        state: State,
-        name: str,
-        components: list[int] | None = None,
-        deferred: bool = False,
-    ) -> None:
-        """Recompute a field's spectrum after its real values (of ``components``, default
-        all) were changed in place. ``deferred``: the caller steps next (a handler's
-        :meth:`~phasefield.loop.Handler.before_step`), so a stepper whose step reads only the
-        real values may leave the spectrum to that step."""
+    def resynchronise(self, state: State, name: str, components: list[int] | None = None) -> None:
+        """Bring a field's spectrum up to date after its real values (of ``components``,
+        default all) were changed in place, e.g. by a remap: recomputed now, or marked
+        :meth:`~phasefield.state.Spectra.stale` where the stepper's step reads the real
+        values only."""
 
 
 SCHEMES: dict[str, type[Stepper]] = {}
@@ -271,7 +266,7 @@ class ImexEuler(Stepper):
             self._rebuild(name)
         return State(
             dict(self.fields),
-            dict(self.spectral),
+            Spectra(self.spectral, self._refresh),
             time,
             step,
             rng if rng is not None else np.random.default_rng(0),
@@ -289,9 +284,12 @@ class ImexEuler(Stepper):
         for name, values in spectral.items():
             self.space.backend.copy_into(self.spectral[name], values)
             self._rebuild(name)
+        state = State(dict(self.fields), Spectra(self.spectral, self._refresh), time, step, rng)
         for name, values in (real or {}).items():
             self.space.backend.copy_into(self.fields[name], values)
-        return State(dict(self.fields), dict(self.spectral), time, step, rng)
+            if name in self.spectral and name not in spectral:  # checkpointed by real values
+                self.resynchronise(state, name)
+        return state
 
     def _work_for(self, name: str) -> Any:
         """The spectral buffer a field's step goes through (a prefix of the shared one)."""
@@ -320,31 +318,25 @@ class ImexEuler(Stepper):
         work[...] = self.spectral[name]
         self.space.transforms(self._components[name]).inverse(work, self.fields[name])
 
-    def resynchronise(
-        self,
-        state: State,
-        name: str,
-        components: list[int] | None = None,
-        deferred: bool = False,
-    ) -> None:
+    def resynchronise(self, state: State, name: str, components: list[int] | None = None) -> None:
         """Recompute ``spectral[name]`` after its real field (the listed ``components`` of a
         stack, default all) was changed in place, e.g. by a remap; the real field is then
         rebuilt from the spectrum, as after every step.
 
-        ``deferred`` (only when the next thing done is a step): a stack whose step is combined
-        in real space (:meth:`_component_task`) reads nothing but its real values, so its
-        step rewrites the spectrum from them and there is nothing to do now; other fields are
-        resynchronised at once.
+        A stack whose step is combined in real space (:meth:`_component_task`) reads nothing
+        but its real values: its spectrum is only marked stale (derived when read).
         """
         state.revision += 1
-        if deferred and self._steps_from_real_values(name):
+        if self._steps_from_real_values(name):
+            state.spectral.stale(name)
             return
         space = self.space
+        fields, spectral = state.fields[name], state.spectral[name]  # derived first if stale
+        state.spectral.kept(name)
         if name not in self._lanes:
-            space.transform(state.fields[name], state.spectral[name])
+            space.transform(fields, spectral)
             self._rebuild(name)
             return
-        fields, spectral = state.fields[name], state.spectral[name]
 
         def resynchronise(lane: Lane, component: int) -> None:
             lane.fft.forward(fields[component], spectral[component])
@@ -355,6 +347,20 @@ class ImexEuler(Stepper):
         if components is None:
             components = list(range(self._components[name]))
         self._lanes[name].run(components, resynchronise)
+
+    def _refresh(self, name: str) -> None:
+        """``spectral[name] <-`` the normalised transform of ``fields[name]``, which is kept
+        (a stale spectrum, :class:`~phasefield.state.Spectra`, is derived by this)."""
+        space, fields, spectral = self.space, self.fields[name], self.spectral[name]
+        if name not in self._lanes:
+            space.transform(fields, spectral)
+            return
+
+        def forward(lane: Lane, component: int) -> None:
+            lane.fft.forward(fields[component], spectral[component])
+            spectral[component] *= space.scale
+
+        self._lanes[name].run(range(self._components[name]), forward)
 
     def _update(
         self,
@@ -395,12 +401,16 @@ class ImexEuler(Stepper):
         equal to the general update because ``û^n`` is the transform of ``u^n`` (the fields
         are rebuilt from their spectra every step). The factor ``1/(1 + Δt L)`` is kept while
         ``Δt`` and ``L`` stay the same, so the update reads no ``k²`` and divides nothing.
+        Such a step reads the real values only, and does not write the state's spectrum
+        (marked stale by :meth:`step`; derived when read) except its mean modes, the blow-up
+        guard's witness: the copy would cost 10-17 % of the step.
         """
         space, backend = self.space, self.space.backend
-        fields, spectral = state.fields[name], state.spectral[name]
+        fields = state.fields[name]
         implicit, explicit_linear, multiplier = operators
 
-        if term is None or not self._combines(explicit_linear, multiplier):
+        if not self._in_real_space(term, operators):
+            state.spectral.derive(name)  # now, not from inside a lane
 
             def general(lane: Lane, c: int) -> None:
                 if term is None:  # N of every component is in the work stack
@@ -413,6 +423,7 @@ class ImexEuler(Stepper):
                 lane.fft.inverse(lane.spectral, fields[c])
 
             return general
+        assert term is not None  # (as _in_real_space checked)
         combined = _combined(term.expression, term.variable)
         shared = {
             **term.shared,
@@ -421,13 +432,21 @@ class ImexEuler(Stepper):
         }
         factor = self._implicit_factor(dt, implicit)
 
+        spectral = state.spectral.buffer(name)
+
         def in_real_space(lane: Lane, c: int) -> None:
             backend.evaluate(combined, lane.real, {term.variable: term.stack[c], **shared})
             lane.fft.forward(lane.real, lane.spectral)
-            backend.scale_spectrum(spectral[c], lane.spectral, factor)
+            backend.scale_spectrum(lane.spectral, factor)
+            spectral[c].reshape(-1)[:1] = lane.spectral.reshape(-1)[:1]
             lane.fft.inverse(lane.spectral, fields[c])
 
         return in_real_space
+
+    def _in_real_space(self, term: ComponentTerm | None, operators: tuple[np.ndarray, ...]) -> bool:
+        """Whether a componentwise step with this ``term`` and these operators is combined in
+        real space."""
+        return term is not None and self._combines(operators[1], operators[2])
 
     def _combines(self, explicit_linear: np.ndarray, multiplier: np.ndarray) -> bool:
         """Whether a componentwise step with these ``S`` and ``K`` is combined in real space."""
@@ -469,6 +488,10 @@ class ImexEuler(Stepper):
                 operator_arrays = (implicit, explicit_linear, multiplier)
                 task = self._component_task(state, name, term, dt, operator_arrays)
                 self._lanes[name].run(range(self._components[name]), task)
+                if self._in_real_space(term, operator_arrays):
+                    state.spectral.stale(name)
+                else:
+                    state.spectral.kept(name)
                 continue
             transforms = space.transforms(self._components[name])
             work = self._work_for(name)
@@ -479,6 +502,7 @@ class ImexEuler(Stepper):
                 transforms.forward(self.work[name], work)
             self._update(state, name, None, work, dt, scale, implicit, explicit_linear, multiplier)
             transforms.inverse(work, state.fields[name])
+            state.spectral.kept(name)
         for name, solver in self.diffusion.items():
             assert terms.diffusion is not None, f"{type(self.model).__name__} gave no diffusion"
             problem = terms.diffusion[name]
@@ -576,14 +600,8 @@ class SBDF2(ImexEuler):
             return dt
         return float(state.history.get("next_dt", dt))
 
-    def resynchronise(
-        self,
-        state: State,
-        name: str,
-        components: list[int] | None = None,
-        deferred: bool = False,
-    ) -> None:
-        super().resynchronise(state, name, components, deferred)
+    def resynchronise(self, state: State, name: str, components: list[int] | None = None) -> None:
+        super().resynchronise(state, name, components)
         state.history["dt"] = 0.0  # the history no longer belongs to this state
 
     def step(self, state: State, dt: float) -> float:

@@ -146,7 +146,7 @@ def test_ids_from_a_file_become_the_grains(tmp_path):
 @pytest.mark.parametrize("shape", [[96, 96], [256, 128]])  # the second is stepped in lanes
 def test_grain_run_resumes_bit_identically(tmp_path, monkeypatch, shape):
     """The tracker's state (ids, next free id) and the remap cadence survive a resume; remaps
-    happen before steps (their spectra left to the step), on a checkpoint's either side."""
+    happen before steps (their spectra marked stale), on a checkpoint's either side."""
     data = grain_config()
     data["grid"]["shape"] = shape
     data["checkpoint"] = {"every_steps": 7}

@@ -34,9 +34,9 @@ class RemapHandler(Handler):
     """Every ``every_steps`` steps, moves grains that came within ``buffer_cells`` of a grain on
     the same order parameter to a free one (see :mod:`phasefield.grains.remap`).
 
-    The check runs just before the next step, so the spectra of the order parameters it
-    changed can be left to that step where it reads only real values (deferred
-    resynchronisation); saves and checkpoints, after a step, always see a consistent state.
+    The check runs just before the next step (it reuses the grain labels of a save made after
+    the last one). Where that step reads only real values, the spectra of the order parameters
+    it changed are not recomputed but marked stale (:class:`~phasefield.state.Spectra`).
     """
 
     def __init__(
@@ -81,7 +81,7 @@ class RemapHandler(Handler):
                 "model.order_parameters or lower model.remap.buffer"
             ) from None
         if remap.changed:
-            run.stepper.resynchronise(run.state, self.field, sorted(remap.changed), deferred=True)
+            run.stepper.resynchronise(run.state, self.field, sorted(remap.changed))
         info = run.info
         info["remap_checks"] = info.get("remap_checks", 0) + 1
         info["grains_moved"] = info.get("grains_moved", 0) + remap.moved

@@ -48,7 +48,9 @@ class BlowUpGuard(Handler):
         if run.state.step % self.every:
             return
         space = run.space
-        for name, spectrum in run.state.spectral.items():
+        spectra = run.state.spectral
+        for name in spectra:  # mean modes are kept current in stale spectra too: no transform
+            spectrum = spectra.buffer(name)
             components = space.components(spectrum)
             mean_modes = run.backend.to_host(spectrum.reshape(components, -1)[:, 0])
             if not np.all(np.isfinite(mean_modes)):
