@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +11,7 @@ import numpy as np
 __all__ = ["Spectra", "State"]
 
 
-class Spectra(MutableMapping[str, Any]):
+class Spectra(Mapping[str, Any]):
     """The spectra of a state's fields, some of them derived from the real fields on demand.
 
     A stepper whose step of a field reads the real values only (the componentwise step of a
@@ -43,14 +43,6 @@ class Spectra(MutableMapping[str, Any]):
     def __getitem__(self, name: str) -> Any:
         self.derive(name)
         return self._buffers[name]
-
-    def __setitem__(self, name: str, buffer: Any) -> None:
-        self._buffers[name] = buffer
-        self.kept(name)
-
-    def __delitem__(self, name: str) -> None:
-        del self._buffers[name]
-        self.kept(name)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._buffers)
