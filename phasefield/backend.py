@@ -681,7 +681,7 @@ class Backend:
     def largest_component(self, stack: Any) -> Any:
         """Index of the largest component at each point of a stack (first on ties)."""
         if self.kernels == "numba":
-            from .kernels import largest_component
+            from .grain_kernels import largest_component
 
             return largest_component(stack)
         xp = self.xp  # one component at a time (argmax over the stack axis copies the stack)
@@ -698,7 +698,7 @@ class Backend:
         compiled kernel exists (CPU); None elsewhere (callers then label masks)."""
         if self.kernels != "numba":
             return None
-        from .kernels import label_equal_regions
+        from .grain_kernels import label_equal_regions
 
         return label_equal_regions(values)
 
@@ -708,7 +708,7 @@ class Backend:
         shifted copies)."""
         if self.kernels != "numba":
             return None
-        from .kernels import face_pairs
+        from .grain_kernels import face_pairs
 
         return face_pairs(labels, wanted)
 
@@ -720,7 +720,7 @@ class Backend:
         shifted copies)."""
         if self.kernels != "numba":
             return None
-        from .kernels import near_pairs
+        from .grain_kernels import near_pairs
 
         return near_pairs(labels, reach, offsets)
 
@@ -730,7 +730,7 @@ class Backend:
         elsewhere (callers then use filters)."""
         if self.kernels != "numba":
             return None
-        from .kernels import close_pairs
+        from .grain_kernels import close_pairs
 
         return close_pairs(labels, group_of, reach)
 

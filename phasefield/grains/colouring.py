@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..backend import Backend
-from ..kernels import dsatur
+from ..grain_kernels import dsatur
 
 __all__ = [
     "ColouringError",

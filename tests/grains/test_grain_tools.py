@@ -172,7 +172,7 @@ def test_the_compiled_dsatur_colours_as_the_reference_does():
     """Same colours as an interpreted DSatur on random graphs (with and without preferred
     colours, spreading or packing); where every vertex is coloured no pair shares a colour,
     and a free preferred colour is kept."""
-    from phasefield.kernels import dsatur
+    from phasefield.grain_kernels import dsatur
 
     rng = np.random.default_rng(0)
     for trial in range(24):
