@@ -724,6 +724,26 @@ class Backend:
 
         return near_pairs(labels, reach, offsets)
 
+    def majority_tallies(self, labels: Any, previous: Any, count: int) -> tuple | None:
+        """Overlaps of labels with previous ids, the bulk tallied by a vote (see
+        :func:`phasefield.grain_kernels.majority_tallies`), where a compiled kernel exists
+        (CPU); None elsewhere (callers then count unique pairs)."""
+        if self.kernels != "numba":
+            return None
+        from .grain_kernels import majority_tallies
+
+        return majority_tallies(labels, previous, count)
+
+    def circular_sums(self, ids: Any, angles: Sequence[np.ndarray]) -> tuple | None:
+        """Cells per id and per-axis sums of ``cos``/``sin`` of their angles (see
+        :func:`phasefield.grain_kernels.circular_sums`), where a compiled kernel exists (CPU);
+        None elsewhere (callers then use weighted bincounts)."""
+        if self.kernels != "numba":
+            return None
+        from .grain_kernels import circular_sums
+
+        return circular_sums(ids, angles)
+
     def close_pairs(self, labels: Any, group_of: np.ndarray, reach: int) -> np.ndarray | None:
         """Label pairs of one group (``group_of``, by label, on the host) within ``reach``
         cells along axes and diagonals (periodic), where a compiled kernel exists (CPU); None

@@ -1,6 +1,6 @@
 """Compiled CPU kernels for grains: labelling, label pairs, overlaps, moments, colouring.
 
-Plain Numba loops over a label grid (lower dimensions come as unit axes of a 3-D view), used by
+Plain Numba loops over a label grid (a 1-D or 2-D grid as a 3-D view, :func:`_shape3`), used by
 :mod:`phasefield.backend` only (through its grains methods; the CuPy path has array-library
 equivalents in :mod:`phasefield.grains`).
 """
@@ -24,6 +24,18 @@ __all__ = [
     "largest_component",
     "near_pairs",
 ]
+
+
+def _shape3(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """A 1-D or 2-D grid as a 3-D view with unit axes after the first (``(nx, 1, ny)``): the
+    innermost loop of the kernels then runs along a long axis (a unit innermost axis makes a
+    2-D pass several times slower), and the first, along which loops run in parallel, stays."""
+    return (shape[0],) + (1,) * (3 - len(shape)) + tuple(shape[1:])
+
+
+def _vector3(vector: Sequence[int]) -> list[int]:
+    """A grid offset in the :func:`_shape3` view."""
+    return [vector[0]] + [0] * (3 - len(vector)) + list(vector[1:])
 
 
 @numba.njit(cache=True, nogil=True)
@@ -98,8 +110,7 @@ def _label_equal(values: np.ndarray) -> tuple:
 
 def label_equal_regions(values: np.ndarray) -> tuple[np.ndarray, int]:
     """Face-connected regions of equal value on a periodic grid: int32 labels ``1 .. count``."""
-    shape3 = values.shape + (1,) * (3 - values.ndim)
-    labels, count = _label_equal(np.ascontiguousarray(values).reshape(shape3))
+    labels, count = _label_equal(np.ascontiguousarray(values).reshape(_shape3(values.shape)))
     return labels.reshape(values.shape), int(count)
 
 
@@ -134,7 +145,7 @@ def _close_hits(
 
 
 def _padded_3d(array: np.ndarray, reach: int) -> np.ndarray:
-    shape3 = array.shape + (1,) * (3 - array.ndim)
+    shape3 = _shape3(array.shape)
     padding = [(reach, reach) if n > 1 else (0, 0) for n in shape3]
     return np.pad(array.reshape(shape3), padding, mode="wrap")
 
@@ -143,7 +154,7 @@ def _directions(ndim: int) -> np.ndarray:
     steps = [
         s for s in itertools.product((-1, 0, 1), repeat=ndim) if any(s) and s > tuple(-v for v in s)
     ]
-    return np.array([list(s) + [0] * (3 - ndim) for s in steps], dtype=np.int64)
+    return np.array([_vector3(s) for s in steps], dtype=np.int64)
 
 
 def close_pairs(labels: np.ndarray, group_of: np.ndarray, reach: int) -> np.ndarray:
@@ -228,40 +239,86 @@ def near_pairs(
         offsets = [
             o for o in itertools.product(span, repeat=ndim) if any(o) and o > tuple(-v for v in o)
         ]
-    offsets3 = np.array([list(o) + [0] * (3 - ndim) for o in offsets], dtype=np.int64)
+    offsets3 = np.array([_vector3(o) for o in offsets], dtype=np.int64)
     base = int(labels.max()) + 1
     keys = _near_keys(_padded_3d(labels, reach), offsets3, reach, base)
     return np.stack([keys // base, keys % base])
 
 
+#: Slots of the cache of recent keys in :func:`_face_keys` (a power of two; 512 kB).
+_RECENT = 1 << 16
+
+
 @numba.njit(cache=True, nogil=True)
-def _face_keys(labels: np.ndarray, base: int, wanted: np.ndarray) -> np.ndarray:
+def _face_keys(labels: np.ndarray, base: int) -> np.ndarray:
     nx, ny, nz = labels.shape
     keys = []
+    recent = np.full(_RECENT, -1, dtype=np.int64)
     for x in range(nx):
+        fx = x + 1 if x + 1 < nx else 0
         for y in range(ny):
+            fy = y + 1 if y + 1 < ny else 0
+            for z in range(nz):
+                fz = z + 1 if z + 1 < nz else 0
+                label = labels[x, y, z]
+                for face in range(3):
+                    if face == 0:
+                        other = labels[fx, y, z]
+                    elif face == 1:
+                        other = labels[x, fy, z]
+                    else:
+                        other = labels[x, y, fz]
+                    if other != label:
+                        key = np.int64(min(label, other)) * base + max(label, other)
+                        slot = key & (_RECENT - 1)
+                        if recent[slot] != key:  # most keys repeat along a boundary
+                            recent[slot] = key
+                            keys.append(key)
+    return np.unique(np.array(keys, dtype=np.int64))
+
+
+@numba.njit(cache=True, nogil=True)
+def _wanted_face_keys(labels: np.ndarray, base: int, wanted: np.ndarray) -> np.ndarray:
+    nx, ny, nz = labels.shape
+    keys = []
+    recent = np.full(_RECENT, -1, dtype=np.int64)
+    for x in range(nx):
+        fx, bx = (x + 1 if x + 1 < nx else 0), (x if x > 0 else nx) - 1
+        for y in range(ny):
+            fy, by = (y + 1 if y + 1 < ny else 0), (y if y > 0 else ny) - 1
             for z in range(nz):
                 label = labels[x, y, z]
-                for other in (
-                    labels[x + 1 if x + 1 < nx else 0, y, z],
-                    labels[x, y + 1 if y + 1 < ny else 0, z],
-                    labels[x, y, z + 1 if z + 1 < nz else 0],
-                ):
-                    if other != label and (wanted[label] or wanted[other]):
-                        keys.append(min(label, other) * base + max(label, other))
-    if len(keys) == 0:
-        return np.zeros(0, dtype=np.int64)
+                if not wanted[label]:
+                    continue  # a wanted label's cells look both ways: they find every pair
+                fz, bz = (z + 1 if z + 1 < nz else 0), (z if z > 0 else nz) - 1
+                for face in range(6):
+                    if face == 0:
+                        other = labels[fx, y, z]
+                    elif face == 1:
+                        other = labels[x, fy, z]
+                    elif face == 2:
+                        other = labels[x, y, fz]
+                    elif face == 3:
+                        other = labels[bx, y, z]
+                    elif face == 4:
+                        other = labels[x, by, z]
+                    else:
+                        other = labels[x, y, bz]
+                    if other != label:
+                        key = np.int64(min(label, other)) * base + max(label, other)
+                        slot = key & (_RECENT - 1)
+                        if recent[slot] != key:  # most keys repeat along a boundary
+                            recent[slot] = key
+                            keys.append(key)
     return np.unique(np.array(keys, dtype=np.int64))
 
 
 def face_pairs(labels: np.ndarray, wanted: np.ndarray | None = None) -> np.ndarray:
     """Pairs ``(low, high)`` of labels that share a cell face (periodic), only those touching a
     ``wanted`` label (a boolean array indexed by label) if given. Host ``(2, n)``."""
-    shape3 = labels.shape + (1,) * (3 - labels.ndim)
     base = int(labels.max()) + 1
-    if wanted is None:
-        wanted = np.ones(base, dtype=np.bool_)
-    keys = _face_keys(np.ascontiguousarray(labels).reshape(shape3), base, wanted)
+    view = np.ascontiguousarray(labels).reshape(_shape3(labels.shape))
+    keys = _face_keys(view, base) if wanted is None else _wanted_face_keys(view, base, wanted)
     return np.stack([keys // base, keys % base])
 
 
@@ -334,3 +391,80 @@ def dsatur(
     np.cumsum(np.bincount(ends, minlength=count), out=starts[1:])
     wishes = np.full(count, -1, dtype=np.int64) if preferred is None else preferred
     return _dsatur(starts, others[order], colours, np.asarray(wishes, dtype=np.int64), spread)
+
+
+@numba.njit(cache=True, nogil=True)
+def _majority_tallies(labels: np.ndarray, previous: np.ndarray, count: int) -> tuple:
+    size = labels.size
+    majority = np.zeros(count + 1, dtype=np.int64)
+    votes = np.zeros(count + 1, dtype=np.int64)
+    base = 1
+    for i in range(size):  # Boyer-Moore vote: the id held by most of a label's cells, if any
+        label, old = labels[i], previous[i]
+        base = max(base, old + 1)
+        if votes[label] == 0:
+            majority[label] = old
+            votes[label] = 1
+        elif old == majority[label]:
+            votes[label] += 1
+        else:
+            votes[label] -= 1
+    tally = np.zeros(count + 1, dtype=np.int64)
+    others = np.empty(size, dtype=np.int64)
+    found = 0
+    for i in range(size):
+        label, old = labels[i], previous[i]
+        if old == majority[label]:
+            tally[label] += 1
+        else:
+            others[found] = np.int64(label) * base + old
+            found += 1
+    return majority, tally, others[:found].copy(), base
+
+
+def majority_tallies(labels: np.ndarray, previous: np.ndarray, count: int) -> tuple:
+    """Overlaps of labels ``1 .. count`` with the ids of ``previous`` (ids >= 0, same shape),
+    in two passes: a Boyer-Moore vote finds the id most of each label's cells hold (between
+    saves, nearly all of them hold one), whose cells are tallied, and the rest are returned as
+    keys ``label * base + id``. Returns ``(majority, tally, keys, base)``, ``majority`` and
+    ``tally`` indexed by label."""
+    return _majority_tallies(
+        np.ascontiguousarray(labels).reshape(-1),
+        np.ascontiguousarray(previous).reshape(-1),
+        int(count),
+    )
+
+
+@numba.njit(cache=True, nogil=True)
+def _circular_sums(ids: np.ndarray, size: int, cosines: np.ndarray, sines: np.ndarray) -> tuple:
+    nx, ny, nz = ids.shape
+    counts = np.zeros(size, dtype=np.int64)
+    cosine_sums = np.zeros((3, size))
+    sine_sums = np.zeros((3, size))
+    for x in range(nx):
+        for y in range(ny):
+            for z in range(nz):
+                grain = ids[x, y, z]
+                counts[grain] += 1
+                cosine_sums[0, grain] += cosines[0, x]
+                sine_sums[0, grain] += sines[0, x]
+                cosine_sums[1, grain] += cosines[1, y]
+                sine_sums[1, grain] += sines[1, y]
+                cosine_sums[2, grain] += cosines[2, z]
+                sine_sums[2, grain] += sines[2, z]
+    return counts, cosine_sums, sine_sums
+
+
+def circular_sums(ids: np.ndarray, angles: Sequence[np.ndarray]) -> tuple:
+    """Per id (``0 .. max``) of a grid of ids: its cells, and along each axis the sums of
+    ``cos`` and ``sin`` of its cells' ``angles`` (one array per axis, by index along it), in one
+    pass. Returns ``(counts, cosine_sums, sine_sums)``, the sums of shape ``(ndim, ids)``."""
+    shape3 = _shape3(ids.shape)
+    axes = [0, 2] if ids.ndim == 2 else list(range(ids.ndim))  # the grid's axes in the view
+    cosines, sines = np.ones((3, max(shape3))), np.zeros((3, max(shape3)))
+    for axis, angle in zip(axes, angles, strict=True):
+        cosines[axis, : angle.size], sines[axis, : angle.size] = np.cos(angle), np.sin(angle)
+    counts, cosine_sums, sine_sums = _circular_sums(
+        np.ascontiguousarray(ids).reshape(shape3), int(ids.max()) + 1, cosines, sines
+    )
+    return counts, cosine_sums[axes], sine_sums[axes]

@@ -272,6 +272,33 @@ def test_labelling_is_the_same_on_both_kernel_paths():
     assert pairs.shape[1] == count_a  # the same partition
 
 
+def test_tracking_statistics_and_neighbours_are_the_same_on_both_kernel_paths():
+    from phasefield.grains.colouring import neighbour_pairs
+    from phasefield.grains.labels import grain_labels
+
+    saves = [grain_labels(_grown_microstructure(steps=n), Backend("numpy"), 2) for n in (10, 60)]
+    results = []
+    for kernels in ("numba", "array"):
+        backend = Backend("numpy", kernels=kernels)
+        tracker = GrainTracker()
+        for labels, _, count in saves:
+            ids = tracker.assign(labels, count, backend)
+        stats = grain_statistics(ids, Grid(ids.shape, 0.5), backend)
+        sizes = np.bincount(labels.ravel())
+        small = (sizes > 0) & (sizes < 60)
+        pairs = neighbour_pairs(labels, backend, small)
+        results.append((ids, tracker.next_id, stats, pairs[:, small[pairs].any(axis=0)]))
+    (ids_a, next_a, stats_a, pairs_a), (ids_b, next_b, stats_b, pairs_b) = results
+    assert len(saves) == 2 and saves[0][2] != saves[1][2]  # grains vanished in between
+    np.testing.assert_array_equal(ids_a, ids_b)
+    assert next_a == next_b
+    for name in ("ids", "measures", "neighbour_pairs", "neighbour_counts"):
+        np.testing.assert_array_equal(getattr(stats_a, name), getattr(stats_b, name))
+    np.testing.assert_allclose(stats_a.centroids, stats_b.centroids, rtol=0, atol=1e-12)
+    assert pairs_a.shape[1] > 0
+    np.testing.assert_array_equal(pairs_a, pairs_b)
+
+
 def test_remapping_separates_namesakes_on_both_kernel_paths():
     """After a remap with a larger buffer than the colouring's, no two grains of one order
     parameter are within it, whichever kernels ran."""
