@@ -250,35 +250,21 @@ _RECENT = 1 << 16
 
 
 @numba.njit(cache=True, nogil=True)
-def _face_keys(labels: np.ndarray, base: int) -> np.ndarray:
-    nx, ny, nz = labels.shape
-    keys = []
-    recent = np.full(_RECENT, -1, dtype=np.int64)
-    for x in range(nx):
-        fx = x + 1 if x + 1 < nx else 0
-        for y in range(ny):
-            fy = y + 1 if y + 1 < ny else 0
-            for z in range(nz):
-                fz = z + 1 if z + 1 < nz else 0
-                label = labels[x, y, z]
-                for face in range(3):
-                    if face == 0:
-                        other = labels[fx, y, z]
-                    elif face == 1:
-                        other = labels[x, fy, z]
-                    else:
-                        other = labels[x, y, fz]
-                    if other != label:
-                        key = np.int64(min(label, other)) * base + max(label, other)
-                        slot = key & (_RECENT - 1)
-                        if recent[slot] != key:  # most keys repeat along a boundary
-                            recent[slot] = key
-                            keys.append(key)
-    return np.unique(np.array(keys, dtype=np.int64))
+def _new_key(label: int, other: int, base: int, recent: np.ndarray) -> np.int64:
+    """The key ``low * base + high`` of two different labels; -1 for equal labels or a key in
+    the cache of recent keys (by its low bits: most keys repeat along a boundary)."""
+    if other == label:
+        return np.int64(-1)
+    key = np.int64(min(label, other)) * base + max(label, other)
+    slot = key & (_RECENT - 1)
+    if recent[slot] == key:
+        return np.int64(-1)
+    recent[slot] = key
+    return key
 
 
 @numba.njit(cache=True, nogil=True)
-def _wanted_face_keys(labels: np.ndarray, base: int, wanted: np.ndarray) -> np.ndarray:
+def _face_keys(labels: np.ndarray, base: int, wanted: np.ndarray, every: bool) -> np.ndarray:
     nx, ny, nz = labels.shape
     keys = []
     recent = np.full(_RECENT, -1, dtype=np.int64)
@@ -288,27 +274,18 @@ def _wanted_face_keys(labels: np.ndarray, base: int, wanted: np.ndarray) -> np.n
             fy, by = (y + 1 if y + 1 < ny else 0), (y if y > 0 else ny) - 1
             for z in range(nz):
                 label = labels[x, y, z]
-                if not wanted[label]:
-                    continue  # a wanted label's cells look both ways: they find every pair
+                if not every and not wanted[label]:
+                    continue
                 fz, bz = (z + 1 if z + 1 < nz else 0), (z if z > 0 else nz) - 1
-                for face in range(6):
-                    if face == 0:
-                        other = labels[fx, y, z]
-                    elif face == 1:
-                        other = labels[x, fy, z]
-                    elif face == 2:
-                        other = labels[x, y, fz]
-                    elif face == 3:
-                        other = labels[bx, y, z]
-                    elif face == 4:
-                        other = labels[x, by, z]
-                    else:
-                        other = labels[x, y, bz]
-                    if other != label:
-                        key = np.int64(min(label, other)) * base + max(label, other)
-                        slot = key & (_RECENT - 1)
-                        if recent[slot] != key:  # most keys repeat along a boundary
-                            recent[slot] = key
+                # forward faces; a wanted label's cells also look back, so they find every pair
+                for side in range(1 if every else 2):
+                    ax, ay, az = (fx, fy, fz) if side == 0 else (bx, by, bz)
+                    for key in (
+                        _new_key(label, labels[ax, y, z], base, recent),
+                        _new_key(label, labels[x, ay, z], base, recent),
+                        _new_key(label, labels[x, y, az], base, recent),
+                    ):
+                        if key >= 0:
                             keys.append(key)
     return np.unique(np.array(keys, dtype=np.int64))
 
@@ -318,7 +295,9 @@ def face_pairs(labels: np.ndarray, wanted: np.ndarray | None = None) -> np.ndarr
     ``wanted`` label (a boolean array indexed by label) if given. Host ``(2, n)``."""
     base = int(labels.max()) + 1
     view = np.ascontiguousarray(labels).reshape(_shape3(labels.shape))
-    keys = _face_keys(view, base) if wanted is None else _wanted_face_keys(view, base, wanted)
+    every = wanted is None
+    wanted = np.ones(1, dtype=np.bool_) if wanted is None else wanted
+    keys = _face_keys(view, base, wanted, every)
     return np.stack([keys // base, keys % base])
 
 
