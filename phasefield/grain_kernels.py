@@ -1,6 +1,6 @@
 """Compiled CPU kernels for grains: labelling, label pairs, overlaps, moments, colouring.
 
-Plain Numba loops over a label grid (a 1-D or 2-D grid as a 3-D view, :func:`_shape3`), used by
+Plain Numba loops over a label grid (a 1-D or 2-D grid as a 3-D view, :func:`_view3`), used by
 :mod:`phasefield.backend` only (through its grains methods; the CuPy path has array-library
 equivalents in :mod:`phasefield.grains`).
 """
@@ -17,25 +17,41 @@ import numpy as np
 from . import kernels as _kernels  # noqa: F401  (its import sets the OpenMP wait policy)
 
 __all__ = [
+    "circular_sums",
     "close_pairs",
     "dsatur",
     "face_pairs",
     "label_equal_regions",
     "largest_component",
+    "majority_tallies",
     "near_pairs",
 ]
 
 
+def _view_axes(ndim: int) -> list[int]:
+    """The axes of a 3-D view (:func:`_view3`) that a grid of ``ndim`` axes occupies: the
+    first, then the last ones (``[0]``, ``[0, 2]``, ``[0, 1, 2]``); the others are unit axes.
+    The innermost loop of the kernels then runs along a long axis (a unit innermost axis makes
+    a 2-D pass several times slower), and the first, along which loops run in parallel, stays."""
+    return [0, *range(4 - ndim, 3)]
+
+
 def _shape3(shape: tuple[int, ...]) -> tuple[int, ...]:
-    """A 1-D or 2-D grid as a 3-D view with unit axes after the first (``(nx, 1, ny)``): the
-    innermost loop of the kernels then runs along a long axis (a unit innermost axis makes a
-    2-D pass several times slower), and the first, along which loops run in parallel, stays."""
-    return (shape[0],) + (1,) * (3 - len(shape)) + tuple(shape[1:])
+    """A grid's shape in its 3-D view (``(nx, 1, ny)`` in 2-D)."""
+    return tuple(_vector3(shape, fill=1))
 
 
-def _vector3(vector: Sequence[int]) -> list[int]:
-    """A grid offset in the :func:`_shape3` view."""
-    return [vector[0]] + [0] * (3 - len(vector)) + list(vector[1:])
+def _vector3(vector: Sequence[int], fill: int = 0) -> list[int]:
+    """A grid offset in the 3-D view (``fill`` on the unit axes)."""
+    view = [fill] * 3
+    for axis, value in zip(_view_axes(len(vector)), vector, strict=True):
+        view[axis] = value
+    return view
+
+
+def _view3(array: np.ndarray) -> np.ndarray:
+    """A contiguous grid as its 3-D view (see :func:`_view_axes`)."""
+    return np.ascontiguousarray(array).reshape(_shape3(array.shape))
 
 
 @numba.njit(cache=True, nogil=True)
@@ -110,7 +126,7 @@ def _label_equal(values: np.ndarray) -> tuple:
 
 def label_equal_regions(values: np.ndarray) -> tuple[np.ndarray, int]:
     """Face-connected regions of equal value on a periodic grid: int32 labels ``1 .. count``."""
-    labels, count = _label_equal(np.ascontiguousarray(values).reshape(_shape3(values.shape)))
+    labels, count = _label_equal(_view3(values))
     return labels.reshape(values.shape), int(count)
 
 
@@ -294,7 +310,7 @@ def face_pairs(labels: np.ndarray, wanted: np.ndarray | None = None) -> np.ndarr
     """Pairs ``(low, high)`` of labels that share a cell face (periodic), only those touching a
     ``wanted`` label (a boolean array indexed by label) if given. Host ``(2, n)``."""
     base = int(labels.max()) + 1
-    view = np.ascontiguousarray(labels).reshape(_shape3(labels.shape))
+    view = _view3(labels)
     every = wanted is None
     wanted = np.ones(1, dtype=np.bool_) if wanted is None else wanted
     keys = _face_keys(view, base, wanted, every)
@@ -438,12 +454,10 @@ def circular_sums(ids: np.ndarray, angles: Sequence[np.ndarray]) -> tuple:
     """Per id (``0 .. max``) of a grid of ids: its cells, and along each axis the sums of
     ``cos`` and ``sin`` of its cells' ``angles`` (one array per axis, by index along it), in one
     pass. Returns ``(counts, cosine_sums, sine_sums)``, the sums of shape ``(ndim, ids)``."""
-    shape3 = _shape3(ids.shape)
-    axes = [0, 2] if ids.ndim == 2 else list(range(ids.ndim))  # the grid's axes in the view
-    cosines, sines = np.ones((3, max(shape3))), np.zeros((3, max(shape3)))
+    view = _view3(ids)
+    axes = _view_axes(ids.ndim)
+    cosines, sines = np.ones((3, max(view.shape))), np.zeros((3, max(view.shape)))
     for axis, angle in zip(axes, angles, strict=True):
         cosines[axis, : angle.size], sines[axis, : angle.size] = np.cos(angle), np.sin(angle)
-    counts, cosine_sums, sine_sums = _circular_sums(
-        np.ascontiguousarray(ids).reshape(shape3), int(ids.max()) + 1, cosines, sines
-    )
+    counts, cosine_sums, sine_sums = _circular_sums(view, int(ids.max()) + 1, cosines, sines)
     return counts, cosine_sums[axes], sine_sums[axes]
