@@ -21,13 +21,14 @@ CASES = [((128, 128), 8), ((256, 256), 8), ((64, 64, 64), 20)]
 
 
 def _state(shape: tuple[int, ...], components: int):
+    from phasefield.timestepping import make_stepper
+
     import phasefield as pf
     from phasefield.backend import get_backend
     from phasefield.grid import Grid
     from phasefield.initial import initial_fields
     from phasefield.models import build_model
     from phasefield.spectral import SpectralSpace
-    from phasefield.timesteppers import make_stepper
 
     spacing = 3e-9
     grains = max(2, int(np.prod([n * spacing / 50e-9 for n in shape])))
@@ -83,8 +84,8 @@ def case(shape: tuple[int, ...], components: int, repeats: int) -> dict:
     model, space, stepper, state = _state(shape, components)
     real, spectral = space.empty_real(), space.empty_spectral()
     real[...] = 0.5
-    diffusion = stepper.diffusion["c"]
-    terms = model.explicit(state, stepper.work, space)
+    diffusion = stepper.splitting.diffusion["c"]
+    terms = model.explicit(state, stepper.layout.work, space)
     problem = terms.diffusion["c"]
     field = state.fields["c"].copy()
 

@@ -2,7 +2,7 @@
 for 10^5 grains on 640³ with 24 order parameters.
 
 The run is traced on the host with :mod:`tracemalloc` (NumPy reports its allocations to it)
-through the code a GPU runs: the array kernels (``Backend("numpy", fft="numpy",
+through the code a GPU runs: the array kernels (``get_backend("numpy", fft="numpy",
 kernels="array")``) and per-component stepping from
 :data:`~phasefield.spectral.COMPONENT_POINTS` on. Every phase's peak is given above the memory
 held when it starts, in grid-sized arrays of the field dtype (``N`` cells), and the total in
@@ -24,9 +24,10 @@ from typing import Any
 
 import numpy as np
 import yaml
+from phasefield.timestepping import make_stepper
 
 from phasefield import spectral
-from phasefield.backend import Backend
+from phasefield.backend import get_backend
 from phasefield.config import RunConfig
 from phasefield.grains import (
     GrainTracker,
@@ -40,7 +41,6 @@ from phasefield.grid import Grid
 from phasefield.initial import order_parameters_from_ids
 from phasefield.models import build_model
 from phasefield.spectral import SpectralSpace
-from phasefield.timesteppers import make_stepper
 
 
 def _config(
@@ -69,7 +69,7 @@ def main() -> None:
     grid = Grid(shape)
     # step per component as 640³ would, also on a smaller grid (COMPONENT_POINTS is 128³)
     spectral.COMPONENT_POINTS = min(spectral.COMPONENT_POINTS, grid.size)
-    backend = Backend("numpy", fft="numpy", kernels="array")
+    backend = get_backend("numpy", fft="numpy", kernels="array")
     dtype = np.dtype(args.precision)
     model_config = config.model
     cells = grid.size * dtype.itemsize

@@ -4,7 +4,7 @@ One grammar serves initial conditions written by users (``0.5 + 0.01*cos(0.105*x
 pointwise kernels that models declare (``2*h*(c-a)*(b-c)*(a+b-2*c)``). An expression is parsed
 with :mod:`ast`, every node is checked against a whitelist, and the tree is then either
 evaluated with an array module (NumPy or CuPy) or rewritten into the source of a compiled
-loop (see :mod:`phasefield.kernels`).
+loop (see :mod:`phasefield.backend.compile`).
 """
 
 from __future__ import annotations

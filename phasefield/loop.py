@@ -20,7 +20,7 @@ from .config import RunConfig
 from .models.base import SpectralModel
 from .spectral import SpectralSpace
 from .state import State
-from .timesteppers import Stepper
+from .timestepping import Stepper
 
 __all__ = ["BlowUpError", "Handler", "Run", "run_loop", "step_toward"]
 
@@ -90,7 +90,7 @@ class Handler:
     def before_step(self, run: Run) -> None:
         """Before every step (the first one excepted: :meth:`start` comes before it). A
         handler that changes real fields resynchronises them
-        (:meth:`~phasefield.timesteppers.Stepper.resynchronise`)."""
+        (:meth:`~phasefield.timestepping.Stepper.resynchronise`)."""
 
     def after_step(self, run: Run) -> None:
         """After every step."""

@@ -34,7 +34,7 @@ from .loop import Handler, Run, run_loop
 from .models import build_model
 from .spectral import SpectralSpace
 from .store import StoreError, StoreWriter, is_store, open_run, remove_store, trim_store
-from .timesteppers import make_stepper
+from .timestepping import make_stepper
 
 __all__ = ["run"]
 

@@ -259,7 +259,8 @@ def _local_cluster(workers: int | None, members: int, backend: str) -> Any:
     cores better than one run's threads do."""
     from distributed import LocalCluster, Nanny, Scheduler, SpecCluster
 
-    from .backend import gpu_count, threads
+    from .backend import gpu_count
+    from .runtime import threads
 
     gpus = gpu_count() if backend in ("auto", "cupy") else 0
     count = max(1, min(workers or gpus or threads(), members))

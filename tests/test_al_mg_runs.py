@@ -10,14 +10,14 @@ import pytest
 import yaml
 
 import phasefield as pf
-from phasefield.backend import Backend
+from phasefield.backend import get_backend
 from phasefield.cli import main
 from phasefield.grid import Grid
 from phasefield.handlers import SolidusWarning
 from phasefield.materials import material_path
 from phasefield.models import build_model
 from phasefield.spectral import SpectralSpace
-from phasefield.timesteppers import make_stepper
+from phasefield.timestepping import make_stepper
 
 from .helpers import interrupt_then_resume, merged, write_config
 from .test_runner import assert_identical_stores
@@ -279,7 +279,7 @@ def test_the_array_path_steps_as_the_compiled_one():
     fields = None
     results = []
     for kernels in ("numba", "array"):
-        backend = Backend("numpy", kernels=kernels)
+        backend = get_backend("numpy", kernels=kernels)
         if fields is None:
             fields = {k: np.asarray(v) for k, v in initial_fields(cfg, grid, backend).items()}
             phi = fields["phi"]

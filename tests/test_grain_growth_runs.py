@@ -13,7 +13,7 @@ from phasefield.grains.labels import grain_labels
 from phasefield.grid import Grid
 from phasefield.models import GrainGrowth
 from phasefield.spectral import SpectralSpace
-from phasefield.timesteppers import make_stepper
+from phasefield.timestepping import make_stepper
 
 from .helpers import interrupt_then_resume, write_config
 from .test_runner import assert_identical_stores

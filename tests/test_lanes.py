@@ -7,14 +7,14 @@ import threading
 import numpy as np
 import pytest
 
-from phasefield.backend import Backend
+from phasefield.backend import get_backend
 from phasefield.grid import Grid
-from phasefield.lanes import Lanes
 from phasefield.spectral import SpectralSpace
+from phasefield.timestepping.lanes import Lanes
 
 
 def lanes(monkeypatch, shape=(256, 128), threads=2, components=5):
-    backend = Backend("numpy")
+    backend = get_backend("numpy")
     monkeypatch.setattr(backend, "threads", threads)
     return Lanes(SpectralSpace(Grid(shape), backend, np.float64), components)
 
@@ -62,9 +62,9 @@ def test_large_stacks_off_pyfftw_step_per_component_with_the_batched_result(monk
     one-component work buffers, and give what the batched step gives."""
     from phasefield import spectral
     from phasefield.models import GrainGrowth
-    from phasefield.timesteppers import make_stepper
+    from phasefield.timestepping import make_stepper
 
-    backend = Backend("numpy", fft="numpy", kernels="array")
+    backend = get_backend("numpy", fft="numpy", kernels="array")
     grid = Grid((48, 40))
     eta = np.random.default_rng(3).uniform(0.0, 1.0, (4, *grid.shape))
     results, steppers = [], []
@@ -78,9 +78,9 @@ def test_large_stacks_off_pyfftw_step_per_component_with_the_batched_result(monk
         results.append(state.fields["eta"].copy())
         steppers.append(stepper)
     batched, single = steppers
-    assert batched._lanes == {} and set(single._lanes) == {"eta"}
-    assert single._lanes["eta"].count == 1
-    assert single.work["eta"].shape == grid.shape  # no stack-sized work buffers
-    assert single._work_spectral.shape == grid.spectral_shape
+    assert batched.layout.lanes == {} and set(single.layout.lanes) == {"eta"}
+    assert single.layout.lanes["eta"].count == 1
+    assert single.layout.work["eta"].shape == grid.shape  # no stack-sized work buffers
+    assert single.layout.work_for("eta").shape == grid.spectral_shape
     np.testing.assert_allclose(results[1], results[0], rtol=0, atol=1e-12)
     assert np.abs(results[1] - eta).max() > 1e-2  # the fields did move

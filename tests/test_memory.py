@@ -10,14 +10,14 @@ import tracemalloc
 import numpy as np
 
 from phasefield import spectral
-from phasefield.backend import Backend
+from phasefield.backend import get_backend
 from phasefield.grains import GrainTracker, grain_labels, grain_statistics, remap_order_parameters
 from phasefield.grains.colouring import colour_grains
 from phasefield.grains.voronoi import voronoi_ids
 from phasefield.grid import Grid
 from phasefield.initial import order_parameters_from_ids
 from phasefield.models import GrainGrowth
-from phasefield.timesteppers import make_stepper
+from phasefield.timestepping import make_stepper
 
 
 def _peak(work):
@@ -55,7 +55,7 @@ def test_no_phase_of_a_run_allocates_a_stack(monkeypatch):
     grows by a quarter of that."""
     grid = Grid((96, 96))
     monkeypatch.setattr(spectral, "COMPONENT_POINTS", grid.size)
-    backend = Backend("numpy", fft="numpy", kernels="array")
+    backend = get_backend("numpy", fft="numpy", kernels="array")
     ids = voronoi_ids(grid, 60, np.random.default_rng(2))
     few, many = (_phase_peaks(p, grid, backend, ids) for p in (8, 24))
     growth = {name: many[name] - few[name] for name in few}

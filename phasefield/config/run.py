@@ -27,7 +27,7 @@ from .grain_growth import GrainGrowthConfig
 from .initial import InitialCondition, resolve_path
 
 if TYPE_CHECKING:
-    from ..timesteppers import StepControl
+    from ..timestepping import StepControl
 
 __all__ = [
     "CheckpointConfig",
@@ -154,7 +154,7 @@ class TimeConfig(Strict):
         """The stepper's step-size control, if ``adaptive`` is given."""
         if self.adaptive is None:
             return None
-        from ..timesteppers import StepControl
+        from ..timestepping import StepControl
 
         return StepControl(
             self.adaptive.tolerance,

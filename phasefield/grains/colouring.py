@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 
 from ..backend import Backend
-from ..grain_kernels import dsatur
+from . import kernels
+from .kernels import dsatur
 
 __all__ = [
     "ColouringError",
@@ -71,9 +72,8 @@ def proximity_pairs(ids: Any, backend: Backend, buffer_cells: int) -> np.ndarray
     (Chebyshev distance, periodic; see :func:`_half_offsets`). Host array of shape ``(2, n)``."""
     xp = backend.xp
     offsets = _half_offsets(ids.ndim, buffer_cells)
-    fast = backend.near_pairs(ids + 1, buffer_cells, offsets)
-    if fast is not None:
-        pairs = fast - 1
+    if backend.compiled:
+        pairs = kernels.near_pairs(ids + 1, buffer_cells, offsets) - 1
         return pairs[:, (pairs >= 0).all(axis=0)]  # id -1: no grain
     count = int(ids.max()) + 1
     padded = xp.pad(ids, buffer_cells, mode="wrap")
@@ -95,9 +95,8 @@ def proximity_pairs(ids: Any, backend: Backend, buffer_cells: int) -> np.ndarray
 def neighbour_pairs(labels: Any, backend: Backend, wanted: np.ndarray | None = None) -> np.ndarray:
     """Pairs of labels that share a cell face (periodic), host ``(2, n)`` with low < high; with
     ``wanted`` (booleans by label), at least those touching a wanted label."""
-    fast = backend.face_pairs(labels, wanted)
-    if fast is not None:
-        return fast
+    if backend.compiled:
+        return kernels.face_pairs(labels, wanted)
     xp = backend.xp
     base = int(labels.max()) + 1
     keys = []

@@ -10,8 +10,9 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ..backend import Backend
+from . import kernels
 
-__all__ = ["grain_groups", "grain_labels", "periodic_label"]
+__all__ = ["grain_groups", "grain_labels", "largest_component", "periodic_label"]
 
 
 def periodic_label(mask: Any, backend: Backend, grid_ndim: int) -> tuple[Any, int]:
@@ -56,6 +57,20 @@ def periodic_label(mask: Any, backend: Backend, grid_ndim: int) -> tuple[Any, in
     return xp.asarray(mapping)[labels], int(merged.size)
 
 
+def largest_component(stack: Any, backend: Backend) -> Any:
+    """Index of the largest component at each point of a stack (first on ties)."""
+    if backend.compiled:
+        return kernels.largest_component(stack)
+    xp = backend.xp  # one component at a time (argmax over the stack axis copies the stack)
+    best = stack[0].copy()
+    index = xp.zeros(best.shape, dtype=xp.int32)
+    for component in range(1, stack.shape[0]):
+        larger = stack[component] > best  # strictly: the first wins ties
+        index[larger] = component
+        xp.maximum(best, stack[component], out=best)
+    return index
+
+
 def grain_labels(
     eta: Any, backend: Backend, grid_ndim: int, exclude: Any = None
 ) -> tuple[Any, Any, int]:
@@ -68,12 +83,11 @@ def grain_labels(
     """
     xp = backend.xp
     components = eta.shape[0]
-    order = backend.largest_component(eta)
+    order = largest_component(eta, backend)
     if exclude is not None:
         order = xp.where(exclude, components, order).astype(order.dtype)
-    found = backend.label_equal(order)
-    if found is not None:
-        labels, count = found
+    if backend.compiled:
+        labels, count = kernels.label_equal_regions(order)
         if exclude is not None:
             labels, count = _drop(labels, exclude, backend)
         return labels, order, count

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..backend import Backend
 from ..expression import parse_expression
+from . import kernels
 from .colouring import (
     ColouringError,
     across_small_grains,
@@ -27,6 +28,7 @@ from .colouring import (
     periodic_window,
     plan_moves,
 )
+from .distance import distance_to_background
 from .labels import grain_groups, grain_labels
 
 __all__ = ["Remap", "remap_order_parameters"]
@@ -59,14 +61,14 @@ def _share(
     """
     operands = {
         "values": values,
-        "to_grain": backend.distance_to_background(labels != label),
+        "to_grain": distance_to_background(labels != label, backend),
         "rate": 4.0 / width_cells,
         "fade": float(fade),
     }
     others = (labels > 0) & (labels != label)
     expression = _SHARE_ALONE
     if bool(others.any()):
-        operands["to_others"] = backend.distance_to_background(~others)
+        operands["to_others"] = distance_to_background(~others, backend)
         expression = _SHARE
     return backend.evaluate(expression, backend.xp.empty_like(values), operands)
 
@@ -189,8 +191,9 @@ def remap_order_parameters(
     components = eta.shape[0]
     labels, order, _ = grains or grain_labels(eta, backend, grid_ndim, exclude)
     groups = grain_groups(labels, order, backend)
-    close = backend.close_pairs(labels, groups, buffer_cells)
-    if close is None:
+    if backend.compiled:
+        close = kernels.close_pairs(labels, groups, buffer_cells)
+    else:
         close = find_conflicts(labels, order, components, backend, buffer_cells)
     foreseen = np.zeros((2, 0), dtype=np.int64)
     if vanishing_cells > 0:

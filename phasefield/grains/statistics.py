@@ -10,6 +10,7 @@ import numpy as np
 
 from ..backend import Backend
 from ..grid import Grid
+from . import kernels
 from .colouring import neighbour_pairs
 
 __all__ = [
@@ -73,9 +74,8 @@ def _circular_sums(
     """Cells per id and, along each axis, the sums of ``cos`` and ``sin`` of their ``angles``
     (by index along the axis): host arrays ``(ids,)``, ``(ndim, ids)``, ``(ndim, ids)``. One
     compiled pass on the CPU, weighted bincounts elsewhere."""
-    fast = backend.circular_sums(ids, angles)
-    if fast is not None:
-        return fast
+    if backend.compiled:
+        return kernels.circular_sums(ids, angles)
     xp = backend.xp
     flat = ids.reshape(-1)
     counts = backend.to_host(xp.bincount(flat))  # ids are at most a few times the grain count

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..backend import Backend
+from . import kernels
 
 __all__ = ["GrainTracker"]
 
@@ -17,13 +18,12 @@ def _best_overlaps(
     """For each label ``1 .. count``, the previous id it overlaps most (the smallest on ties)
     and the overlap in cells; host arrays indexed by label (index 0 unused)."""
     xp = backend.xp
-    tallied = backend.majority_tallies(labels, previous, count)
-    if tallied is None:  # count every (label, id) pair
+    if not backend.compiled:  # count every (label, id) pair
         base = int(previous.max()) + 1
         keys = labels.reshape(-1).astype(xp.int64) * base + previous.reshape(-1).astype(xp.int64)
         current, old, overlap = np.zeros((3, 0), dtype=np.int64)
-    else:  # the bulk is tallied; count the rest
-        majority, tally, keys, base = tallied
+    else:  # the bulk is tallied by a vote; count the rest
+        majority, tally, keys, base = kernels.majority_tallies(labels, previous, count)
         current, old, overlap = np.arange(count + 1), majority, tally
     keys, counts = xp.unique(keys, return_counts=True)
     keys, counts = backend.to_host(keys), backend.to_host(counts)

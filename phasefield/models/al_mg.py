@@ -379,8 +379,7 @@ class AlMg(SpectralModel):
             out["c_alpha"],
             out["c_beta"],
             x_equilibrium,
-            space.xp,
-            compiled=backend.kernels == "numba",
+            backend,
         )
         alpha, beta = phases.alpha, phases.beta
         chemistry = {

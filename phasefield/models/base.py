@@ -27,6 +27,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 
 from ..expression import Expression
+from ..solvers.diffusion import DiffusionProblem
 from ..spectral import SpectralSpace
 from ..state import State
 
@@ -84,31 +85,6 @@ class ComponentTerm:
     variable: str
     stack: Any
     shared: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class DiffusionProblem:
-    """One step of ``∂c/∂t = ∇·(M ∇μ)`` for a conserved field, linearised implicitly in μ:
-
-    .. math:: c^{n+1} = c^n + \\Delta t\\,\\nabla\\cdot\\big(M\\nabla(\\mu^n + \\delta\\mu)\\big),
-              \\qquad \\delta\\mu \\approx (c^{n+1} - c^n)/\\chi,
-
-    with ``χ = ∂c/∂μ`` the capacity (grid-shaped arrays on the device; ``M/χ`` is the Fickian
-    diffusivity). ``exchange``, if given, is called with the state after the other fields were
-    stepped and returns the change of ``c`` that their step implies at a fixed potential (a
-    moving interface takes up or gives off solute); the diffusion step then solves for the
-    potential with that change included,
-
-    .. math:: \\chi\\,\\delta\\mu - \\Delta t\\,\\nabla\\cdot(M\\nabla\\delta\\mu)
-              = \\Delta t\\,\\nabla\\cdot(M\\nabla\\mu^n) - \\text{exchange},
-
-    which treats the coupling implicitly (a grand-potential splitting) while ``c`` is still
-    advanced by the conservative fluxes alone."""
-
-    potential: Any
-    mobility: Any
-    capacity: Any
-    exchange: Any = None
 
 
 @dataclass(frozen=True)

@@ -16,18 +16,43 @@ the solver's tolerance (which only sets how implicit the step is).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ..models.base import DiffusionProblem
 from ..spectral import SpectralSpace
 from .multigrid import MultigridSolver, SolveReport
 
-__all__ = ["DiffusionStep"]
+__all__ = ["DiffusionProblem", "DiffusionStep"]
 
 #: Relative residual of the implicit solve.
 TOLERANCE = 1e-8
+
+
+@dataclass(frozen=True)
+class DiffusionProblem:
+    """One step of ``∂c/∂t = ∇·(M ∇μ)`` for a conserved field, linearised implicitly in μ:
+
+    .. math:: c^{n+1} = c^n + \\Delta t\\,\\nabla\\cdot\\big(M\\nabla(\\mu^n + \\delta\\mu)\\big),
+              \\qquad \\delta\\mu \\approx (c^{n+1} - c^n)/\\chi,
+
+    with ``χ = ∂c/∂μ`` the capacity (grid-shaped arrays on the device; ``M/χ`` is the Fickian
+    diffusivity). ``exchange``, if given, is called with the state after the other fields were
+    stepped and returns the change of ``c`` that their step implies at a fixed potential (a
+    moving interface takes up or gives off solute); the diffusion step then solves for the
+    potential with that change included,
+
+    .. math:: \\chi\\,\\delta\\mu - \\Delta t\\,\\nabla\\cdot(M\\nabla\\delta\\mu)
+              = \\Delta t\\,\\nabla\\cdot(M\\nabla\\mu^n) - \\text{exchange},
+
+    which treats the coupling implicitly (a grand-potential splitting) while ``c`` is still
+    advanced by the conservative fluxes alone."""
+
+    potential: Any
+    mobility: Any
+    capacity: Any
+    exchange: Any = None
 
 
 class DiffusionStep:
@@ -37,9 +62,7 @@ class DiffusionStep:
         grid = space.grid
         self.space = space
         xp = space.xp
-        self.solver = MultigridSolver(
-            grid.shape, grid.spacing, xp, compiled=space.backend.kernels == "numba"
-        )
+        self.solver = MultigridSolver(grid.shape, grid.spacing, xp, compiled=space.backend.compiled)
         shape3 = self.solver.shape3
         self._capacity = xp.zeros(shape3, dtype=np.float64)
         self._rhs = xp.zeros(shape3, dtype=np.float64)
@@ -54,7 +77,7 @@ class DiffusionStep:
     ) -> SolveReport:
         """``field <- field + dt ∇·(M∇(μ + δμ))`` in place; returns the solver's report.
         ``exchange`` is the change of the field the other fields' step implies at a fixed
-        potential (see :class:`~phasefield.models.base.DiffusionProblem`)."""
+        potential (see :class:`DiffusionProblem`)."""
         solver = self.solver
         wide = self._wide
         wide[...] = solver.view(problem.capacity)

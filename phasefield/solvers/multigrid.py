@@ -20,12 +20,13 @@ Numba kernels; the array path (CuPy, or NumPy for tests) uses whole-array operat
 
 from __future__ import annotations
 
-import types
 from dataclasses import dataclass
 from typing import Any
 
 import numba
 import numpy as np
+
+from ..backend.compile import function_variants
 
 __all__ = ["Level", "MultigridSolver", "SolveReport"]
 
@@ -168,30 +169,14 @@ def _prolong_add_body(coarse: np.ndarray, fine: np.ndarray, fx: int, fy: int, fz
                 fine[i, j, k] += coarse[i // fx, j // fy, k // fz]
 
 
-class _Variants:
-    """A kernel compiled twice, parallel for large grids and serial for small ones (where
-    starting threads costs more than the work); chosen by the size of the first array."""
-
-    def __init__(self, body: Any) -> None:
-        self.parallel = numba.njit(parallel=True, cache=True, nogil=True)(body)
-        # a copy under its own name, so the two variants are cached apart
-        serial = types.FunctionType(body.__code__, body.__globals__, f"{body.__name__}_serial")
-        serial.__qualname__ = f"{body.__qualname__}_serial"
-        self.serial = numba.njit(cache=True, nogil=True)(serial)
-
-    def __call__(self, first: np.ndarray, *args: Any) -> Any:
-        kernel = self.parallel if first.size >= PARALLEL_SIZE else self.serial
-        return kernel(first, *args)
-
-
 #: Grids smaller than this many cells run the serial kernels.
 PARALLEL_SIZE = 1 << 14
 
-_harmonic_faces = _Variants(_harmonic_faces_body)
-_stencil = _Variants(_stencil_body)
-_half_sweep = _Variants(_half_sweep_body)
-_restrict = _Variants(_restrict_body)
-_prolong_add = _Variants(_prolong_add_body)
+_harmonic_faces = function_variants(_harmonic_faces_body, PARALLEL_SIZE)
+_stencil = function_variants(_stencil_body, PARALLEL_SIZE)
+_half_sweep = function_variants(_half_sweep_body, PARALLEL_SIZE)
+_restrict = function_variants(_restrict_body, PARALLEL_SIZE)
+_prolong_add = function_variants(_prolong_add_body, PARALLEL_SIZE)
 
 
 @numba.njit(cache=True, nogil=True)

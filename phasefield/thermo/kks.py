@@ -20,6 +20,7 @@ from typing import Any
 import numba
 import numpy as np
 
+from ..backend import Backend
 from .gibbs import X_MIN, Phases
 
 __all__ = ["partition"]
@@ -94,8 +95,7 @@ def partition(
     out_alpha: Any,
     out_beta: Any,
     x_equilibrium: float,
-    xp: Any = np,
-    compiled: bool = True,
+    backend: Backend,
 ) -> None:
     """Write the phase compositions ``c_α`` and ``c_β`` of every point into ``out_alpha`` and
     ``out_beta``.
@@ -108,11 +108,13 @@ def partition(
         Mg mole fraction and β fraction (same shape).
     x_equilibrium : float
         α composition at the α–β equilibrium: the starting guess inside β.
-    compiled : bool
-        Use the compiled CPU kernel (NumPy arrays only); else whole-array iterations of ``xp``.
+    backend : Backend
+        Where the arrays live: a compiled kernel that stops per point at convergence where it
+        runs compiled kernels, else whole-array iterations of its ``xp``.
     """
     alpha, beta = phases.alpha, phases.beta
-    if compiled:
+    xp = backend.xp
+    if backend.compiled:
         _partition(
             c,
             h,

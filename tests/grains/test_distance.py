@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import scipy.ndimage
 
-from phasefield.distance import distance_to_background
-from phasefield.kernels import PARALLEL_THRESHOLD
+from phasefield.backend.compile import PARALLEL_THRESHOLD
+from phasefield.grains.distance import compiled_distance as distance_to_background
 
 
 @pytest.mark.parametrize(

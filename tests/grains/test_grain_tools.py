@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from phasefield.backend import Backend
+from phasefield.backend import get_backend
 from phasefield.grains import (
     ColouringError,
     GrainTracker,
@@ -20,7 +20,7 @@ from phasefield.grid import Grid
 
 @pytest.fixture(params=["numba", "array"])
 def cpu(request):
-    return Backend("numpy", kernels=request.param)
+    return get_backend("numpy", kernels=request.param)
 
 
 def test_a_blob_across_the_periodic_boundary_is_one_component(backend):
@@ -119,7 +119,9 @@ def test_the_proximity_graph_is_the_same_on_both_kernel_paths(shape):
     ids = voronoi_ids(Grid(shape), 40, np.random.default_rng(4))
     ids[ids == 7] = -1  # no grain here
     pairs = {
-        kernels: {tuple(p) for p in proximity_pairs(ids, Backend("numpy", kernels=kernels), 3).T}
+        kernels: {
+            tuple(p) for p in proximity_pairs(ids, get_backend("numpy", kernels=kernels), 3).T
+        }
         for kernels in ("numba", "array")
     }
     assert pairs["numba"] == pairs["array"]
@@ -172,7 +174,7 @@ def test_the_compiled_dsatur_colours_as_the_reference_does():
     """Same colours as an interpreted DSatur on random graphs (with and without preferred
     colours, spreading or packing); where every vertex is coloured no pair shares a colour,
     and a free preferred colour is kept."""
-    from phasefield.grain_kernels import dsatur
+    from phasefield.grains.kernels import dsatur
 
     rng = np.random.default_rng(0)
     for trial in range(24):
@@ -243,9 +245,9 @@ def test_statistics_of_a_known_tessellation(cpu):
 def _grown_microstructure(count=60, shape=(128, 128), components=6, steps=30):
     from phasefield.models import GrainGrowth
     from phasefield.spectral import SpectralSpace
-    from phasefield.timesteppers import make_stepper
+    from phasefield.timestepping import make_stepper
 
-    backend = Backend("numpy")
+    backend = get_backend("numpy")
     grid = Grid(shape)
     ids = voronoi_ids(grid, count, np.random.default_rng(8))
     colour = colour_grains(ids, backend, components, 5)
@@ -264,7 +266,7 @@ def test_labelling_is_the_same_on_both_kernel_paths():
     from phasefield.grains.labels import grain_labels
 
     eta = _grown_microstructure()
-    results = [grain_labels(eta, Backend("numpy", kernels=k), 2) for k in ("numba", "array")]
+    results = [grain_labels(eta, get_backend("numpy", kernels=k), 2) for k in ("numba", "array")]
     (first, order_a, count_a), (second, order_b, count_b) = results
     assert count_a == count_b
     np.testing.assert_array_equal(order_a, order_b)
@@ -278,10 +280,12 @@ def test_tracking_statistics_and_neighbours_are_the_same_on_every_kernel_path(ba
     from phasefield.grains.colouring import neighbour_pairs
     from phasefield.grains.labels import grain_labels
 
-    saves = [grain_labels(_grown_microstructure(steps=n), Backend("numpy"), 2) for n in (10, 60)]
+    saves = [
+        grain_labels(_grown_microstructure(steps=n), get_backend("numpy"), 2) for n in (10, 60)
+    ]
     assert saves[0][2] != saves[1][2]  # grains vanished in between
-    paths = [Backend("numpy", kernels="numba")]
-    paths.append(Backend("numpy", kernels="array") if backend.name == "numpy" else backend)
+    paths = [get_backend("numpy", kernels="numba")]
+    paths.append(get_backend("numpy", kernels="array") if backend.name == "numpy" else backend)
     results = []
     for path in paths:
         tracker = GrainTracker()
@@ -312,7 +316,7 @@ def test_remapping_separates_namesakes_on_both_kernel_paths():
 
     eta = _grown_microstructure()
     for kernels in ("numba", "array"):
-        backend = Backend("numpy", kernels=kernels)
+        backend = get_backend("numpy", kernels=kernels)
         moved = eta.copy()
         remap = remap_order_parameters(moved, backend, 8, 3.0)
         assert remap.moved > 0
@@ -330,11 +334,11 @@ def test_remapping_separates_namesakes_on_both_kernel_paths():
     ],
 )
 def test_boxes_are_read_and_written_by_slices_as_by_fancy_indexing(rng, window):
-    from phasefield.backend import Backend
+    from phasefield.backend import get_backend
     from phasefield.grains.colouring import add_to_box, gather_box, window_indices
 
     array = rng.standard_normal((8, 10))
-    box = gather_box(array, window, Backend("numpy"))
+    box = gather_box(array, window, get_backend("numpy"))
     np.testing.assert_array_equal(box, array[np.ix_(*window_indices(window, array.shape))])
     unique = tuple(
         w[: min(len(w), n)] if len(w) <= n else w[3 : 3 + n]
@@ -350,15 +354,16 @@ def test_boxes_are_read_and_written_by_slices_as_by_fancy_indexing(rng, window):
 def test_close_pairs_are_namesakes_within_the_buffer_and_never_the_second_phase():
     """The compiled scan (axes and diagonals) finds a subset of the pairs the box filters find
     (any offset within the buffer), and cells of no grain (label 0) pair with nothing."""
+    from phasefield.grains.kernels import close_pairs
     from phasefield.grains.labels import grain_groups, grain_labels
 
     eta = _grown_microstructure()
     exclude = np.zeros(eta.shape[1:], dtype=bool)
     exclude[40:52, 60:90] = True
-    backend = Backend("numpy")
+    backend = get_backend("numpy")
     labels, order, _ = grain_labels(eta, backend, 2, exclude)
     for buffer in (3, 8):
-        scanned = backend.close_pairs(labels, grain_groups(labels, order, backend), buffer)
+        scanned = close_pairs(labels, grain_groups(labels, order, backend), buffer)
         filtered = find_conflicts(labels, order, eta.shape[0], backend, buffer)
         found = {tuple(p) for p in scanned.T}
         assert found and found <= {tuple(p) for p in filtered.T}
@@ -387,7 +392,7 @@ def test_a_grains_share_follows_its_tails():
         + np.exp(np.minimum(rate * (to_grain - to_other), 50))
     )
     for kernels in ("numba", "array"):
-        share = _share(values, labels, 3, width, fade, Backend("numpy", kernels=kernels))
+        share = _share(values, labels, 3, width, fade, get_backend("numpy", kernels=kernels))
         np.testing.assert_allclose(share, expected, rtol=1e-14, atol=0)
     assert np.all(share[labels == 7] < 1e-5 * values[labels == 7])
     np.testing.assert_allclose(share[labels == 3], values[labels == 3], rtol=1e-6)
@@ -398,7 +403,7 @@ def test_dense_3d_grains_are_coloured_by_repairs_that_keep_colours():
     (axes and diagonals) misses pairs; repairs that keep each grain's colour converge in a few
     rounds (from-scratch recolouring still had conflicts after ten), and the result has no two
     grains of one order parameter within the buffer."""
-    backend = Backend("numpy")
+    backend = get_backend("numpy")
     ids = voronoi_ids(Grid((96, 96, 96)), 340, np.random.default_rng(2))
     colour = colour_grains(ids, backend, 20, 6)
     assert colour.min() >= 0 and colour.max() < 20

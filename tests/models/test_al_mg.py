@@ -17,7 +17,7 @@ from phasefield.spectral import SpectralSpace
 from phasefield.temperature import TemperatureProgramme
 from phasefield.thermo.composition import Composition
 from phasefield.thermo.equilibrium import alpha_beta, nucleation_driving_force
-from phasefield.timesteppers import make_stepper
+from phasefield.timestepping import make_stepper
 
 MATERIAL = load_material("al_mg")
 COMPOSITION = Composition.of(MATERIAL)

@@ -8,12 +8,12 @@ import math
 import numpy as np
 import pytest
 
-from phasefield.backend import Backend, get_backend
+from phasefield.backend import get_backend
 from phasefield.grid import Grid
 from phasefield.loop import step_toward
 from phasefield.models.cahn_hilliard import CahnHilliard, DoubleWell
 from phasefield.spectral import SpectralSpace
-from phasefield.timesteppers import StepControl, make_stepper
+from phasefield.timestepping import StepControl, make_stepper
 
 WELL = DoubleWell(height=5.0, c_alpha=0.3, c_beta=0.7)  # PFHub benchmark 1
 BM1A_F0 = 319.0433  # PFHub BM1a initial free energy (continuum integral over [0, 200]^2)
@@ -249,7 +249,7 @@ def test_pyfftw_and_numpy_fft_give_the_same_trajectory(rng):
     model = CahnHilliard(5.0, 2.0, WELL, stabilization=0.8)
     c0 = 0.5 + 0.02 * rng.uniform(-1, 1, grid.shape)
     (fftw, _), (reference, _) = (
-        trajectory(Backend("numpy", fft=engine), grid, model, c0, 300, 0.5)
+        trajectory(get_backend("numpy", fft=engine), grid, model, c0, 300, 0.5)
         for engine in ("pyfftw", "numpy")
     )
     assert np.max(np.abs(fftw - reference)) < 1e-10
@@ -266,7 +266,7 @@ def test_array_kernels_follow_the_compiled_ones(rng, mobility_form, scheme):
     )
     c0 = 0.5 + 0.02 * rng.uniform(-1, 1, grid.shape)
     (compiled, compiled_scalars), (arrays, array_scalars) = (
-        trajectory(Backend("numpy", kernels=kernels), grid, model, c0, 100, 0.5, scheme)
+        trajectory(get_backend("numpy", kernels=kernels), grid, model, c0, 100, 0.5, scheme)
         for kernels in ("numba", "array")
     )
     assert np.max(np.abs(compiled - arrays)) < 1e-12
@@ -306,7 +306,7 @@ def test_gpu_and_cpu_trajectories_agree_to_round_off(rng, dtype):
     difference, so the yardstick is measured on the same trajectory: the CPU run against itself
     from a start perturbed by one rounding error per point. Backends round differently in every
     step, not only the first, and later differences are amplified less; 30 such gaps bound it."""
-    from phasefield.backend import available_backends
+    from phasefield.backend import available_backends, get_backend
 
     if "cupy" not in available_backends():
         pytest.skip("cupy backend not usable here")

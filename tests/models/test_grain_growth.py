@@ -8,11 +8,11 @@ import math
 import numpy as np
 import pytest
 
-from phasefield.backend import Backend
+from phasefield.backend import get_backend
 from phasefield.grid import Grid
 from phasefield.models import GrainGrowth
 from phasefield.spectral import SpectralSpace
-from phasefield.timesteppers import make_stepper
+from phasefield.timestepping import make_stepper
 
 SIGMA, WIDTH, MOBILITY = 0.8, 4.0, 1.5
 
@@ -209,7 +209,7 @@ def test_componentwise_and_batched_steps_give_the_same_trajectory(rng, scheme):
     """The CPU step evaluates, transforms and updates one order parameter at a time from the
     state as it was (pyFFTW, per component); the batched step (numpy.fft, and the array
     kernels CuPy uses) evaluates every order parameter first. Both are the same scheme."""
-    from phasefield.backend import Backend
+    from phasefield.backend import get_backend
     from phasefield.grains.voronoi import voronoi_ids
 
     grid = Grid((64, 64))
@@ -218,13 +218,13 @@ def test_componentwise_and_batched_steps_give_the_same_trajectory(rng, scheme):
     gg = model(6, stabilization=6 * SIGMA / WIDTH)
     runs = {}
     for label, backend in {
-        "componentwise": Backend("numpy"),
-        "batched": Backend("numpy", fft="numpy"),
-        "array kernels": Backend("numpy", fft="numpy", kernels="array"),
+        "componentwise": get_backend("numpy"),
+        "batched": get_backend("numpy", fft="numpy"),
+        "array kernels": get_backend("numpy", fft="numpy", kernels="array"),
     }.items():
         space = SpectralSpace(grid, backend, np.float64)
         stepper = make_stepper(scheme, gg, space)
-        assert stepper._componentwise == (label == "componentwise")
+        assert stepper.layout.componentwise == (label == "componentwise")
         state = stepper.initialise({"eta": eta})
         for _ in range(60):
             stepper.step(state, 2.0)
@@ -239,7 +239,7 @@ def test_lanes_step_order_parameters_side_by_side_exactly(rng, monkeypatch):
     threaded plans, serial kernels): the trajectory is that of one lane to rounding, a rerun
     repeats it bit for bit, and a remap's resynchronisation through the lanes leaves every
     field the inverse transform of its spectrum."""
-    from phasefield.backend import Backend
+    from phasefield.backend import get_backend
     from phasefield.grains.voronoi import voronoi_ids
 
     grid = Grid((256, 128))  # 32768 points: the smallest grid stepped in lanes
@@ -248,11 +248,11 @@ def test_lanes_step_order_parameters_side_by_side_exactly(rng, monkeypatch):
     gg = model(5, stabilization=6 * SIGMA / WIDTH)
     runs = []
     for lanes in (1, 2, 2):
-        backend = Backend("numpy")
+        backend = get_backend("numpy")
         monkeypatch.setattr(backend, "threads", lanes)
         space = SpectralSpace(grid, backend, np.float64)
         stepper = make_stepper("imex_euler", gg, space)
-        assert stepper._lanes["eta"].count == lanes
+        assert stepper.layout.lanes["eta"].count == lanes
         state = stepper.initialise({"eta": eta})
         for _ in range(30):
             stepper.step(state, 2.0)
@@ -282,7 +282,7 @@ def test_a_stale_spectrum_is_derived_from_the_real_field_when_read(rng, scheme):
     gg = model(4, stabilization=6 * SIGMA / WIDTH)
     runs = []
     for read in (False, True):
-        space = SpectralSpace(grid, Backend("numpy"), np.float64)
+        space = SpectralSpace(grid, get_backend("numpy"), np.float64)
         stepper = make_stepper(scheme, gg, space)
         state = stepper.initialise({"eta": eta})
         for step in range(10):

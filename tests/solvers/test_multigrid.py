@@ -9,7 +9,7 @@ import scipy.sparse as sparse
 import scipy.sparse.linalg as linalg
 from scipy.spatial import cKDTree
 
-from phasefield.backend import Backend
+from phasefield.backend import get_backend
 from phasefield.grid import Grid
 from phasefield.models.base import DiffusionProblem
 from phasefield.solvers import MultigridSolver
@@ -83,7 +83,7 @@ def test_iterations_barely_depend_on_the_contrast(rng):
 def test_the_step_conserves_whatever_the_tolerance(rng, kernels):
     """The field moves by flux divergences only: its sum is unchanged to round-off."""
     grid = Grid((40, 36), 1e-9)
-    space = SpectralSpace(grid, Backend("numpy", kernels=kernels), np.float64)
+    space = SpectralSpace(grid, get_backend("numpy", kernels=kernels), np.float64)
     step = DiffusionStep(space)
     field = rng.uniform(0.1, 0.3, grid.shape)
     total = field.sum()
@@ -102,7 +102,7 @@ def test_a_linear_step_is_backward_euler(rng):
     mode decays by 1 / (1 + dt D k²) per step (D = M/χ), the finite-volume k² being
     (2 - 2 cos kh)/h²."""
     grid = Grid((64,), 1.0)
-    space = SpectralSpace(grid, Backend("numpy"), np.float64)
+    space = SpectralSpace(grid, get_backend("numpy"), np.float64)
     step = DiffusionStep(space)
     x = grid.coordinates(0)
     k = 2 * np.pi * 3 / 64

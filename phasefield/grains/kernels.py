@@ -1,8 +1,9 @@
 """Compiled CPU kernels for grains: labelling, label pairs, overlaps, moments, colouring.
 
-Plain Numba loops over a label grid (a 1-D or 2-D grid as a 3-D view, :func:`_view3`), used by
-:mod:`phasefield.backend` only (through its grains methods; the CuPy path has array-library
-equivalents in :mod:`phasefield.grains`).
+Plain Numba loops over a label grid (a 1-D or 2-D grid as a 3-D view, :func:`_view3`). The
+grain tools of :mod:`phasefield.grains` call them where the backend runs compiled kernels
+(:attr:`~phasefield.backend.Backend.compiled`); elsewhere (CuPy) they use array-library
+equivalents.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 import numba
 import numpy as np
 
-from . import kernels as _kernels  # noqa: F401  (its import sets the OpenMP wait policy)
+from ..backend import compile as _compile  # noqa: F401  (its import sets the OpenMP wait policy)
 
 __all__ = [
     "circular_sums",

@@ -9,7 +9,7 @@ own one-component buffers and single-threaded FFT plans, runs its kernels serial
 threads meet once per step. Component ``c`` always runs in lane ``c mod lanes``, and every lane
 has the same plans and kernels, so results do not depend on timing.
 
-Used by :mod:`phasefield.timesteppers` on the CPU (pyFFTW); on a GPU a stack is one batched
+Used by :mod:`phasefield.timestepping` on the CPU (pyFFTW); on a GPU a stack is one batched
 transform, or, on large grids (:data:`~phasefield.spectral.COMPONENT_POINTS`), one component
 after another in a single lane.
 """
@@ -23,8 +23,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from .backend import RealFFT
-from .spectral import SpectralSpace
+from ..backend import RealFFT
+from ..spectral import SpectralSpace
 
 __all__ = ["LANE_POINTS", "Lane", "Lanes"]
 
