@@ -21,14 +21,13 @@ CASES = [((128, 128), 8), ((256, 256), 8), ((64, 64, 64), 20)]
 
 
 def _state(shape: tuple[int, ...], components: int):
-    from phasefield.timestepping import make_stepper
-
     import phasefield as pf
     from phasefield.backend import get_backend
     from phasefield.grid import Grid
-    from phasefield.initial import initial_fields
     from phasefield.models import build_model
+    from phasefield.run.runner import initial_fields
     from phasefield.spectral import SpectralSpace
+    from phasefield.timestepping import make_stepper
 
     spacing = 3e-9
     grains = max(2, int(np.prod([n * spacing / 50e-9 for n in shape])))
@@ -64,7 +63,7 @@ def _state(shape: tuple[int, ...], components: int):
     fields["phi"] = phi
     fields["eta"] = fields["eta"] * (1 - phi)[None]
     fields["c"] = 0.12 + phi * (0.3886 - 0.12)
-    model = build_model(config)
+    model = build_model(config.model)
     space = SpectralSpace(grid, backend, np.float64)
     stepper = make_stepper("imex_euler", model, space)
     state = stepper.initialise(fields)

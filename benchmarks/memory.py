@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 import yaml
-from phasefield.timestepping import make_stepper
 
 from phasefield import spectral
 from phasefield.backend import get_backend
@@ -41,6 +40,7 @@ from phasefield.grid import Grid
 from phasefield.initial import order_parameters_from_ids
 from phasefield.models import build_model
 from phasefield.spectral import SpectralSpace
+from phasefield.timestepping import make_stepper
 
 
 def _config(
@@ -93,7 +93,7 @@ def main() -> None:
         "order parameters from ids (colouring again, the stack on the host)",
         lambda: order_parameters_from_ids(ids, P, buffer, backend, dtype),
     )
-    model = build_model(config)
+    model = build_model(config.model)
     space = SpectralSpace(grid, backend, dtype)
     stepper = phase(
         "stepper: fields, spectra, buffers",

@@ -100,13 +100,12 @@ def _peak(backend, dtype) -> tuple[float, str]:
 
 
 def _case(model_name: str, size: str, components: int, backend_name: str, precision: str, seconds):
-    from phasefield.timestepping import make_stepper
-
     from phasefield.backend import get_backend
     from phasefield.grid import Grid
     from phasefield.models import GrainGrowth
     from phasefield.models.cahn_hilliard import CahnHilliard, DoubleWell
     from phasefield.spectral import SpectralSpace
+    from phasefield.timestepping import make_stepper
 
     shape = tuple(int(n) for n in size.split("x"))
     dtype = np.dtype(precision)

@@ -33,12 +33,11 @@ SIZES = ["256x256", "1024x1024", "128x128x128", "256x256x256"]
 
 
 def _measure(size: str, precision: str, backend_name: str, seconds: float) -> dict:
-    from phasefield.timestepping import make_stepper
-
     from phasefield.backend import get_backend
     from phasefield.grid import Grid
     from phasefield.models.cahn_hilliard import CahnHilliard, DoubleWell
     from phasefield.spectral import SpectralSpace
+    from phasefield.timestepping import make_stepper
 
     shape = tuple(int(n) for n in size.split("x"))
     dtype = np.dtype(precision)

@@ -68,13 +68,12 @@ def phasefield_run(
     """Free energies at ``times``, the wall time of the stepping (compilation excluded) and
     the number of steps; with ``tolerance``, steps are chosen by the step-size control from
     a first step ``dt``."""
-    from phasefield.timestepping import StepControl, make_stepper
-
     from phasefield.backend import get_backend
     from phasefield.grid import Grid
-    from phasefield.loop import step_toward
     from phasefield.models.cahn_hilliard import CahnHilliard, DoubleWell
+    from phasefield.run.loop import step_toward
     from phasefield.spectral import SpectralSpace
+    from phasefield.timestepping import StepControl, make_stepper
 
     backend = get_backend(backend_name)
     grid = Grid((LENGTH, LENGTH), 1.0)

@@ -122,7 +122,7 @@ def _format_value(value: Any) -> str:
 
 def summary_rows(dataset: Any) -> tuple[list[str], list[list[Any]]]:
     """Column names and rows of the scalar series of a store."""
-    from .store import TIME
+    from .dims import TIME
 
     names = [name for name, variable in dataset.data_vars.items() if variable.dims == (TIME,)]
     order = ["step"] + sorted(name for name in names if name != "step")
@@ -135,7 +135,7 @@ def summary_rows(dataset: Any) -> tuple[list[str], list[list[Any]]]:
 
 
 def print_summary(path: Path, as_json: bool = False, out: Any = None) -> None:
-    from .store import open_run
+    from .run.store import open_run
 
     out = out or sys.stdout
     dataset = open_run(path)
@@ -172,7 +172,8 @@ def print_summary(path: Path, as_json: bool = False, out: Any = None) -> None:
 def grain_rows(dataset: Any) -> tuple[list[str], list[list[Any]]]:
     """Per-save grain statistics of a store: count, mean size, mean neighbour count and the
     spread of the size distribution (standard deviation of d / <d>)."""
-    from .store import TIME, StoreError
+    from .dims import TIME
+    from .run.store import StoreError
 
     if "grain_count" not in dataset:
         raise StoreError("the store has no grain statistics (not a grain model run)")
@@ -200,7 +201,7 @@ def grain_rows(dataset: Any) -> tuple[list[str], list[list[Any]]]:
 
 
 def print_grains(path: Path, as_json: bool = False) -> None:
-    from .store import open_run
+    from .run.store import open_run
 
     dataset = open_run(path)
     columns, rows = grain_rows(dataset)
@@ -229,35 +230,25 @@ def print_grains(path: Path, as_json: bool = False) -> None:
 
 def _validate(path: Path) -> int:
     from .config import load_config, to_yaml
+    from .models.registry import spec_of
 
     config = load_config(path)
     print(to_yaml(config), end="")
     grid = config.grid
     cells = math.prod(grid.shape)
     cadence = config.save_cadence.describe()
-    if config.model.kind == "al_mg":
-        steps = f"steps of at most {config.time.dt:g}, shorter where the kinetics need"
-    elif config.time.adaptive is not None:
+    steps = config.model.step_description(config.time.dt)
+    if steps is None and config.time.adaptive is not None:
         steps = f"adaptive steps from {config.time.dt:g} ({config.time.scheme})"
-    else:
+    elif steps is None:
         steps = f"about {config.total_steps} steps ({config.time.scheme})"
     print(
         f"# ok: {config.model.kind} on {'x'.join(map(str, grid.shape))} = {cells} cells, "
         f"{steps}, saves {cadence} to {config.store_path}"
     )
-    if config.model.kind == "al_mg":
-        from .models import build_model
-
-        for line in build_model(config).describe(config.model.mole_fraction()):  # type: ignore[attr-defined]
-            print(f"# {line}")
-    if config.model.kind == "grain_growth":
-        model = config.model
-        tau = model.relaxation_time
-        print(
-            f"# boundary relaxation time {tau:.4g}: dt = {config.time.dt / tau:.3g} of it; "
-            f"remap check every {model.remap_steps(config.time.dt)} steps, buffer "
-            f"{model.buffer_cells(config.grid.spacings)} cells"
-        )
+    spec = spec_of(config.model.kind)
+    for line in spec.describe(config.model, config.time.dt, config.grid.spacings):
+        print(f"# {line}")
     for warning in config.warnings():
         print(f"warning: {warning}", file=sys.stderr)
     return EXIT_OK
@@ -265,7 +256,7 @@ def _validate(path: Path) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from .config import load_config
-    from .runner import run
+    from .run.runner import run
 
     overrides: dict[str, Any] = {}
     if args.backend:
@@ -320,24 +311,20 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .report import format_table, report
+    from .report import format_table, report, table_notes
 
     rows, files, notes = report(args.paths, args.out)
     print(format_table(rows))
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
-    derived = [r.name for r in rows if r.grain_size_from == "derived"]
-    if derived:
-        print(
-            "d from 'derived': grain size at the anneal time from d^2 = d0^2 + k t, k fitted "
-            f"over the simulated time ({len(derived)} runs)"
-        )
+    for line in table_notes(rows):
+        print(line)
     print("wrote " + ", ".join(str(f) for f in files))
     return EXIT_OK
 
 
 def _export(args: argparse.Namespace) -> int:
-    from .export import export_vtk
+    from .run.export import export_vtk
 
     files = export_vtk(args.store, args.vtk, args.times)
     print(f"wrote {len(files) - 1} VTK image files and {files[-1]} (open it in ParaView)")
@@ -370,8 +357,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     from .config import ConfigError
-    from .loop import BlowUpError
-    from .store import StoreError
+    from .run.loop import BlowUpError
+    from .run.store import StoreError
 
     args = _parser().parse_args(argv)
     try:

@@ -4,23 +4,32 @@ grains (a Voronoi tessellation or an ids file) coloured onto order parameters.""
 from __future__ import annotations
 
 import zlib
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from .backend import Backend
-from .config import ConfigError, RunConfig
-from .config.initial import (
+from .expression import parse_expression
+from .grid import Grid
+from .schema import (
     EXPRESSION_VARIABLES,
+    ConfigError,
     ExpressionInitial,
     FileInitial,
     UniformInitial,
     VoronoiGrains,
 )
-from .expression import parse_expression
-from .grid import Grid
 
-__all__ = ["grain_ids", "initial_fields", "initial_rng", "order_parameters_from_ids"]
+__all__ = [
+    "check_finite",
+    "check_range",
+    "field_values",
+    "grain_ids",
+    "grain_start",
+    "initial_rng",
+    "order_parameters_from_ids",
+]
 
 
 def initial_rng(seed: int, field: str) -> np.random.Generator:
@@ -31,12 +40,13 @@ def initial_rng(seed: int, field: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(field.encode())])
 
 
-def _field(name: str, condition: Any, config: RunConfig, grid: Grid) -> np.ndarray:
-    """Host float64 values of one field."""
+def field_values(name: str, condition: Any, seed: int, grid: Grid) -> np.ndarray:
+    """Host float64 values of one field from its initial condition (uniform with seeded noise,
+    a file, or an expression of the cell positions)."""
     if isinstance(condition, UniformInitial):
         values = np.full(grid.shape, condition.value, dtype=np.float64)
         if condition.noise > 0:
-            rng = initial_rng(config.seed, name)
+            rng = initial_rng(seed, name)
             values += rng.uniform(-condition.noise, condition.noise, size=grid.shape)
         return values
     if isinstance(condition, FileInitial):
@@ -53,12 +63,12 @@ def _field(name: str, condition: Any, config: RunConfig, grid: Grid) -> np.ndarr
     raise TypeError(f"no initial field from {condition!r}")  # pragma: no cover
 
 
-def grain_ids(condition: Any, config: RunConfig, grid: Grid) -> np.ndarray:
+def grain_ids(condition: Any, seed: int, grid: Grid) -> np.ndarray:
     """Grain ids ``0 .. n-1`` (host) from a Voronoi start or an ids file (renumbered densely)."""
     from .grains import voronoi_ids
 
     if isinstance(condition, VoronoiGrains):
-        ids = voronoi_ids(grid, condition.count, initial_rng(config.seed, "grains"))
+        ids = voronoi_ids(grid, condition.count, initial_rng(seed, "grains"))
     else:
         ids = np.load(condition.path, allow_pickle=False)
     return _dense(ids).reshape(grid.shape)
@@ -112,19 +122,8 @@ def order_parameters_from_ids(
     return stack
 
 
-def _al_mg_defaults(config: RunConfig, grid: Grid) -> dict[str, np.ndarray]:
-    """The fields of ``al_mg`` that have defaults: no β, the alloy's Mg everywhere, no
-    Schwarz structure."""
-    model = config.model
-    assert model.kind == "al_mg"
-    return {
-        "phi": np.zeros(grid.shape),
-        "c": np.full(grid.shape, model.mole_fraction()),
-        "f_schwarz": np.zeros(grid.shape),
-    }
-
-
-def _check_range(name: str, values: Any, low: float, high: float, backend: Backend) -> None:
+def check_range(name: str, values: Any, low: float, high: float, backend: Backend) -> None:
+    """Refuse initial values outside ``[low, high]``."""
     xp = backend.xp
     lowest, highest = float(xp.min(values)), float(xp.max(values))
     if lowest < low or highest > high:
@@ -136,38 +135,29 @@ def _check_range(name: str, values: Any, low: float, high: float, backend: Backe
         )
 
 
-def initial_fields(config: RunConfig, grid: Grid, backend: Backend) -> dict[str, Any]:
-    """Every stepped field at ``t = 0``: host float64 arrays, or device arrays for grains."""
-    fields: dict[str, Any] = {}
-    model = config.model
-    if model.kind in ("grain_growth", "al_mg"):
-        if "grains" in config.initial:
-            ids = grain_ids(config.initial["grains"], config, grid)
-            fields["eta"] = order_parameters_from_ids(
-                ids,
-                model.order_parameters,
-                model.buffer_cells(grid.spacing),
-                backend,
-                config.dtype,
-            )
-        else:
-            fields["eta"] = _field("eta", config.initial["eta"], config, grid)
-        if model.kind == "al_mg":
-            defaults = _al_mg_defaults(config, grid)
-            for name, value in defaults.items():
-                condition = config.initial.get(name)
-                fields[name] = value if condition is None else _field(name, condition, config, grid)
-                _check_range(name, fields[name], 0.0, 1.0, backend)
-            if "phi" in config.initial:  # grains give way where β is given
-                xp = backend.xp
-                phi = xp.asarray(fields["phi"])
-                fields["eta"] = xp.asarray(fields["eta"]) * (1.0 - phi)[None]
-    else:
-        for name in config.fields:
-            fields[name] = _field(name, config.initial[name], config, grid)
+def grain_start(
+    initial: Mapping[str, Any],
+    order_parameters: int,
+    buffer_cells: int,
+    seed: int,
+    grid: Grid,
+    backend: Backend,
+    dtype: Any,
+) -> Any:
+    """The order parameters at ``t = 0``: grains (``initial.grains``, Voronoi or an ids file)
+    coloured onto ``order_parameters`` keeping namesakes ``buffer_cells`` apart, or the
+    stack of an ``initial.eta`` file (host float64)."""
+    if "grains" in initial:
+        ids = grain_ids(initial["grains"], seed, grid)
+        return order_parameters_from_ids(ids, order_parameters, buffer_cells, backend, dtype)
+    return field_values("eta", initial["eta"], seed, grid)
+
+
+def check_finite(fields: Mapping[str, Any], backend: Backend, skip: tuple[str, ...] = ()) -> None:
+    """Refuse initial fields with NaN or infinite values (``skip``: built finite)."""
+    xp = backend.xp
     for name, values in fields.items():
-        if name == "eta" and "grains" in config.initial:
-            continue  # zeros and ones by construction
-        if not bool(backend.xp.all(backend.xp.isfinite(backend.xp.asarray(values)))):
+        if name in skip:
+            continue
+        if not bool(xp.all(xp.isfinite(xp.asarray(values)))):
             raise ConfigError([f"initial.{name}: gives non-finite values (NaN or inf)"])
-    return fields

@@ -32,8 +32,8 @@ from pydantic import (
     model_validator,
 )
 
-from .config.errors import ConfigError, format_validation_error
 from .expression import ExpressionError, parse_expression
+from .schema.errors import ConfigError, format_validation_error
 
 __all__ = [
     "AlMgMaterial",

@@ -12,7 +12,7 @@ transforms and fold ``1/N`` into their update; models use :meth:`SpectralSpace.t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -87,7 +87,7 @@ class SpectralSpace:
         self.k2_axes = self._axis_squares()
         self.weights = backend.asarray(grid.spectral_weights(), self.dtype)
         self._transforms: dict[int, RealFFT] = {}
-        self._scratch: dict[tuple[str, int, int], Any] = {}
+        self._scratch: dict[str, tuple[str, int, Any]] = {}
 
     def _axis_squares(self) -> tuple[Any, Any, Any]:
         squares = [np.zeros(1)] * (3 - self.grid.ndim)
@@ -132,16 +132,26 @@ class SpectralSpace:
         spectral = self.complex_dtype.itemsize * int(np.prod(self.grid.spectral_shape))
         return real % alignment == 0 and spectral % alignment == 0
 
-    def scratch(self, kind: str, index: int = 0, components: int = 1) -> Any:
-        """A work buffer (``kind`` "real" or "spectral") that lives as long as this space.
+    def scratch(
+        self, name: str, kind: Literal["real", "spectral"] = "real", components: int = 1
+    ) -> Any:
+        """The work buffer called ``name`` (``kind`` "real" or "spectral", of ``components``),
+        made on first use and kept as long as this space.
 
-        Models use these for intermediate results so that they hold no arrays themselves.
+        Models use these for intermediate results so that they hold no arrays themselves. A
+        name is one use: asking for it again gives the same buffer, and asking for it with
+        another kind or size is an error (two uses would silently share it).
         """
-        key = (kind, index, components)
-        if key not in self._scratch:
+        entry = self._scratch.get(name)
+        if entry is None:
             make = self.empty_real if kind == "real" else self.empty_spectral
-            self._scratch[key] = make(components)
-        return self._scratch[key]
+            entry = self._scratch[name] = (kind, components, make(components))
+        elif entry[:2] != (kind, components):
+            raise ValueError(
+                f"scratch buffer '{name}' is {entry[0]} with {entry[1]} component(s); "
+                f"asked for {kind} with {components}: give the second use its own name"
+            )
+        return entry[2]
 
     # ---- transforms -------------------------------------------------------------------------
 
@@ -182,7 +192,7 @@ class SpectralSpace:
     def inverse(self, spectral: Any, out: Any) -> Any:
         """``out <- u`` from normalised coefficients; ``spectral`` is kept (via a scratch copy)."""
         components = self.components(spectral)
-        copy = self.scratch("spectral", -1, components)
+        copy = self.scratch(f"inverse input {components}", "spectral", components)
         copy[...] = spectral
         self.transforms(components).inverse(copy, out)
         return out

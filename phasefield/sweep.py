@@ -33,8 +33,7 @@ from typing import Any
 from pydantic import Field, ValidationError, field_validator
 
 from .config import ConfigError, RunConfig, load_config, read_mapping
-from .config.common import Strict
-from .config.errors import format_validation_error
+from .schema import Strict, format_validation_error
 
 __all__ = [
     "Member",
@@ -208,7 +207,7 @@ def load_sweep(path: str | os.PathLike[str]) -> Sweep:
 
 def member_status(store: Path) -> str:
     """``missing``, ``complete``, or the status a stopped run left (``running``, ...)."""
-    from .store import is_store, open_run
+    from .run.store import is_store, open_run
 
     if not store.exists():
         return "missing"
@@ -221,7 +220,7 @@ def run_member(config: dict[str, Any], store: str, overwrite: bool = False) -> O
     """Run (or resume, or with ``overwrite`` run again) one member; the Dask task. Never raises:
     a failure is an outcome, and the run's warnings travel back with it (a worker has no
     terminal)."""
-    from .runner import run
+    from .run.runner import run
 
     config_model = load_config(config)
     started = wallclock.monotonic()

@@ -13,9 +13,9 @@ import phasefield as pf
 from phasefield.backend import get_backend
 from phasefield.cli import main
 from phasefield.grid import Grid
-from phasefield.handlers import SolidusWarning
 from phasefield.materials import material_path
 from phasefield.models import build_model
+from phasefield.models.al_mg.solidus import SolidusWarning
 from phasefield.spectral import SpectralSpace
 from phasefield.timestepping import make_stepper
 
@@ -274,7 +274,7 @@ def test_the_array_path_steps_as_the_compiled_one():
     compiled CPU kernels' trajectory."""
     cfg = pf.load_config(config())
     grid = Grid((48, 48), 2e-9)
-    from phasefield.initial import initial_fields
+    from phasefield.run.runner import initial_fields
 
     fields = None
     results = []
@@ -285,7 +285,7 @@ def test_the_array_path_steps_as_the_compiled_one():
             phi = fields["phi"]
             phi[20:28, 20:28] = 1.0
             fields["eta"] = fields["eta"] * (1 - phi)[None]
-        model = build_model(cfg)
+        model = build_model(cfg.model)
         space = SpectralSpace(grid, backend, np.float64)
         stepper = make_stepper("imex_euler", model, space)
         state = stepper.initialise({k: v.copy() for k, v in fields.items()})

@@ -13,10 +13,17 @@ import yaml
 
 import phasefield as pf
 from phasefield.cli import main
-from phasefield.report import APPARENT_DIFFUSIVITY_FACTOR, anneal_row
+from phasefield.models.al_mg.report import APPARENT_DIFFUSIVITY_FACTOR
+from phasefield.models.al_mg.report import anneal_row as _anneal_row
 
 from .helpers import config as ch_config
 from .helpers import write_config
+
+
+def anneal_row(store):
+    """The report's row of one store."""
+    return _anneal_row(pf.open_run(store), Path(store))
+
 
 ROOT = Path(__file__).resolve().parents[1]
 

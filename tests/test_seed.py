@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import phasefield as pf
-from phasefield.report import anneal_row, format_table
+from phasefield.models.al_mg.report import anneal_row
+from phasefield.report import format_table
 from phasefield.sweep import load_sweep
 
 SWEEP = Path(__file__).resolve().parents[1] / "runs" / "seed" / "sweep.yaml"
@@ -21,7 +22,7 @@ def run_member(name, folder):
     members = {m.name: m for m in load_sweep(SWEEP).members}
     store = folder / f"{name}.zarr"
     pf.run(members[name].config, out=store, progress=False)
-    return anneal_row(store)
+    return anneal_row(pf.open_run(store), store)
 
 
 def test_the_sweep_holds_the_seeds_anneals():
@@ -95,7 +96,7 @@ def test_across_boundary_diffusivity_contrast_at_723K(tmp_path):
 
 def test_the_growth_constant_is_exact_for_parabolic_growth():
     """k of d² = d0² + k t from the second half of the saves."""
-    from phasefield.report import _growth_constant
+    from phasefield.models.al_mg.report import _growth_constant
 
     times = np.linspace(0.0, 2.0, 9)
     sizes = np.sqrt(4e-16 + 3e-16 * times)

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .errors import ConfigError, format_validation_error
+from ..schema import ConfigError, format_validation_error
 from .run import MODEL_FIELDS, RunConfig
 
 __all__ = [

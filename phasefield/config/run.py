@@ -5,9 +5,8 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, Union
 
 import numpy as np
 from pydantic import (
@@ -20,14 +19,11 @@ from pydantic import (
     model_validator,
 )
 
-from .al_mg import AlMgConfig
-from .cahn_hilliard import CahnHilliardConfig
-from .common import Strict
-from .grain_growth import GrainGrowthConfig
-from .initial import InitialCondition, resolve_path
-
-if TYPE_CHECKING:
-    from ..timestepping import StepControl
+from ..handler import Cadence
+from ..models.keys import ModelKeys
+from ..models.registry import MODELS
+from ..schema import InitialCondition, Strict, resolve_path
+from ..timestepping import SCHEMES
 
 __all__ = [
     "CheckpointConfig",
@@ -35,51 +31,23 @@ __all__ = [
     "ModelConfig",
     "OutputConfig",
     "RunConfig",
-    "SaveCadence",
     "TimeConfig",
 ]
 
-ModelConfig = Annotated[
-    CahnHilliardConfig | GrainGrowthConfig | AlMgConfig, Field(discriminator="kind")
-]
+if TYPE_CHECKING:
+    ModelConfig = ModelKeys
+    SchemeName = str
+else:
+    #: The keys of every registered model, told apart by ``kind``.
+    ModelConfig = Annotated[
+        Union[tuple(spec.keys for spec in MODELS.values())],  # noqa: UP007
+        Field(discriminator="kind"),
+    ]
+    #: The names ``time.scheme`` takes.
+    SchemeName = Literal[tuple(SCHEMES)]
 
 #: Fields each model kind steps, in order.
-MODEL_FIELDS: dict[str, tuple[str, ...]] = {
-    "cahn_hilliard": CahnHilliardConfig.fields,
-    "grain_growth": GrainGrowthConfig.fields,
-    "al_mg": AlMgConfig.fields,
-}
-
-
-@dataclass(frozen=True)
-class SaveCadence:
-    """Saves every ``every`` model time, every ``every_steps`` steps, or at listed ``times``.
-
-    Time-based saves are numbered from 1: save ``k`` is at ``k * every`` or ``times[k - 1]``.
-    """
-
-    every: float | None = None
-    every_steps: int | None = None
-    times: tuple[float, ...] | None = None
-
-    def time_of(self, index: int) -> float | None:
-        """Model time of time-based save ``index`` (None for step cadences or past the list)."""
-        if self.every is not None:
-            return index * self.every
-        if self.times is not None and index <= len(self.times):
-            return self.times[index - 1]
-        return None
-
-    def due_at_step(self, step: int) -> bool:
-        return self.every_steps is not None and step % self.every_steps == 0
-
-    def describe(self) -> str:
-        if self.every is not None:
-            return f"every {self.every:g} time units"
-        if self.every_steps is not None:
-            return f"every {self.every_steps} steps"
-        assert self.times is not None
-        return f"at {len(self.times)} listed times"
+MODEL_FIELDS: dict[str, tuple[str, ...]] = {kind: spec.keys.fields for kind, spec in MODELS.items()}
 
 
 class GridConfig(Strict):
@@ -132,7 +100,7 @@ class TimeConfig(Strict):
     dt: PositiveFloat = Field(description="time step (with adaptive: the first step)")
     end: PositiveFloat | None = Field(None, description="model time to stop at")
     steps: PositiveInt | None = Field(None, description="number of steps (instead of end)")
-    scheme: Literal["imex_euler", "sbdf2"] = Field(
+    scheme: SchemeName = Field(
         "imex_euler",
         description="time-stepping scheme: imex_euler (first order) or sbdf2 (second order)",
     )
@@ -145,22 +113,9 @@ class TimeConfig(Strict):
     def _one_stop(self) -> TimeConfig:
         if (self.end is None) == (self.steps is None):
             raise ValueError("give exactly one of end and steps")
-        if self.adaptive is not None and self.scheme != "sbdf2":
+        if self.adaptive is not None and not SCHEMES[self.scheme].controllable:
             raise ValueError("adaptive needs scheme: sbdf2 (its error estimate)")
         return self
-
-    @property
-    def control(self) -> StepControl | None:
-        """The stepper's step-size control, if ``adaptive`` is given."""
-        if self.adaptive is None:
-            return None
-        from ..timestepping import StepControl
-
-        return StepControl(
-            self.adaptive.tolerance,
-            dt_min=self.adaptive.dt_min or 0.0,
-            dt_max=self.adaptive.dt_max or math.inf,
-        )
 
 
 class OutputConfig(Strict):
@@ -235,7 +190,7 @@ class RunConfig(Strict):
 
     @property
     def fields(self) -> tuple[str, ...]:
-        return MODEL_FIELDS[self.model.kind]
+        return self.model.fields
 
     @property
     def dtype(self) -> np.dtype:
@@ -268,19 +223,19 @@ class RunConfig(Strict):
         return self.model.warnings(self.grid.spacings)
 
     @property
-    def save_cadence(self) -> SaveCadence:
+    def save_cadence(self) -> Cadence:
         """When to save (besides t = 0 and the end); ten even saves by default."""
         output = self.output
         if output.every is not None:
-            return SaveCadence(every=output.every)
+            return Cadence(every=output.every)
         if output.every_steps is not None:
-            return SaveCadence(every_steps=output.every_steps)
+            return Cadence(every_steps=output.every_steps)
         if output.times is not None:
-            return SaveCadence(times=tuple(output.times))
+            return Cadence(times=tuple(output.times))
         if self.time.end is not None:
-            return SaveCadence(every=self.time.end / 10)
+            return Cadence(every=self.time.end / 10)
         assert self.time.steps is not None
-        return SaveCadence(every_steps=max(1, self.time.steps // 10))
+        return Cadence(every_steps=max(1, self.time.steps // 10))
 
     @property
     def total_steps(self) -> int:
@@ -303,16 +258,10 @@ class RunConfig(Strict):
                     f"output.fields: {', '.join(bad)} is not a field of {self.model.kind} "
                     f"(its fields: {', '.join(known)})"
                 )
-        if self.time.scheme == "sbdf2" and self.model.kind == "al_mg":
-            problems.append(
-                "time.scheme: sbdf2 cannot step al_mg (its Mg field is solved by implicit "
-                "diffusion, split from the rest at first order); use imex_euler"
-            )
-        if self.time.adaptive is not None and self.model.kind == "grain_growth":
-            problems.append(
-                "time.adaptive: not for grain_growth (its remap checks are spaced in steps of "
-                "time.dt, which longer steps would outrun); use fixed steps of sbdf2"
-            )
+        scheme = self.time.scheme
+        problems += self.model.check_time(
+            scheme, SCHEMES[scheme].order, self.time.adaptive is not None
+        )
         if self.time.steps is not None and self.output.every is not None:
             problems.append("output.every: with time.steps, give output.every_steps instead")
         if self.time.steps is not None and self.output.times is not None:

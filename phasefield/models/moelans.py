@@ -1,11 +1,21 @@
-"""The interface energy of the Moelans multi-order-parameter potential as a function of γ.
+"""The multi-order-parameter potential of Moelans, Blanpain & Wollants, Phys. Rev. B 78,
+024113 (2008), doi:10.1103/PhysRevB.78.024113: its coefficients from a boundary's physical
+properties, written once for every model that uses it, and its interface energy as a function
+of γ.
 
-For two order parameters with the free energy (Moelans, Blanpain, Wollants, Phys. Rev. B 78,
-024113 (2008), doi:10.1103/PhysRevB.78.024113)
+With γ = 3/2 a flat boundary of energy σ and width ℓ (``1/max|∇η|`` of the profile
+``η = (1 − tanh(2x/ℓ))/2``) moving with velocity ``μ σ × curvature`` needs
 
-.. math:: f = m\\Big[\\tfrac{\\eta_1^4}{4} - \\tfrac{\\eta_1^2}{2} + \\tfrac{\\eta_2^4}{4}
-          - \\tfrac{\\eta_2^2}{2} + \\gamma\\eta_1^2\\eta_2^2 + \\tfrac14\\Big]
-          + \\frac{\\kappa}{2}\\big(|\\nabla\\eta_1|^2 + |\\nabla\\eta_2|^2\\big),
+.. math:: m = \frac{6\\sigma}{\\ell}, \\qquad \\kappa = \frac{3\\sigma\\ell}{4}, \\qquad
+          L = \frac{4\\mu}{3\\ell}, \\qquad \tau = \frac{1}{L m} = \frac{\\ell^2}{8\\mu\\sigma},
+
+``τ`` the time in which a boundary profile relaxes (the stiffness of the phase-field step).
+
+For two order parameters with the free energy
+
+.. math:: f = m\\Big[\tfrac{\\eta_1^4}{4} - \tfrac{\\eta_1^2}{2} + \tfrac{\\eta_2^4}{4}
+          - \tfrac{\\eta_2^2}{2} + \\gamma\\eta_1^2\\eta_2^2 + \tfrac14\\Big]
+          + \frac{\\kappa}{2}\big(|\nabla\\eta_1|^2 + |\nabla\\eta_2|^2\big),
 
 a flat interface has the energy :math:`\\sigma = g(\\gamma)\\sqrt{\\kappa m}`, with
 :math:`g(3/2) = \\sqrt2/3` exactly. Other values have no closed form; the paper tabulates them.
@@ -22,7 +32,40 @@ import math
 import numpy as np
 from scipy.optimize import brentq, minimize
 
-__all__ = ["GAMMA_RANGE", "gamma_for_energy_ratio", "interface_energy_factor"]
+__all__ = [
+    "GAMMA",
+    "GAMMA_RANGE",
+    "barrier_height",
+    "gamma_for_energy_ratio",
+    "gradient_coefficient",
+    "interface_energy_factor",
+    "kinetic_coefficient",
+    "relaxation_time",
+]
+
+#: γ of grain boundaries: the symmetric potential, whose energy has the closed form.
+GAMMA = 1.5
+
+
+def barrier_height(energy: float, width: float) -> float:
+    """``m = 6σ/ℓ`` (J/m³ for σ in J/m² and ℓ in m)."""
+    return 6.0 * energy / width
+
+
+def gradient_coefficient(energy: float, width: float) -> float:
+    """``κ = 3σℓ/4`` (J/m)."""
+    return 0.75 * energy * width
+
+
+def kinetic_coefficient(mobility: float, width: float) -> float:
+    """``L = 4μ/(3ℓ)`` (m³/(J s) for μ in m⁴/(J s))."""
+    return 4.0 * mobility / (3.0 * width)
+
+
+def relaxation_time(width: float, mobility: float, energy: float) -> float:
+    """``τ = ℓ²/(8μσ)``: how fast a boundary profile relaxes."""
+    return width**2 / (8 * mobility * energy)
+
 
 #: The γ for which :func:`gamma_for_energy_ratio` searches (below 1/2 the pair mixes).
 GAMMA_RANGE = (0.55, 40.0)

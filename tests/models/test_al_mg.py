@@ -13,8 +13,8 @@ from scipy.optimize import brentq
 from phasefield.grid import Grid
 from phasefield.materials import load_material
 from phasefield.models import AlMg
+from phasefield.models.al_mg.temperature import TemperatureProgramme
 from phasefield.spectral import SpectralSpace
-from phasefield.temperature import TemperatureProgramme
 from phasefield.thermo.composition import Composition
 from phasefield.thermo.equilibrium import alpha_beta, nucleation_driving_force
 from phasefield.timestepping import make_stepper

@@ -1,0 +1,45 @@
+"""The ``model:`` section of a run config: what every model's keys declare and check."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from ..schema import Strict
+
+__all__ = ["ModelKeys"]
+
+
+class ModelKeys(Strict):
+    """Base of every model's keys (a pydantic section with a ``kind`` literal).
+
+    Class attributes say what a run of the model holds; the methods check what only the model
+    knows, with messages that name the key (``initial.c: ...``, ``model.gb_width: ...``).
+    """
+
+    #: Fields the model steps, in the order they are stepped and stored.
+    fields: ClassVar[tuple[str, ...]]
+    #: Fields derived from the stepped ones at saves (grain ids).
+    derived_fields: ClassVar[tuple[str, ...]] = ()
+    #: The name of the leading dimension of a stacked field in the store (``eta`` -> ``op``).
+    stack_dims: ClassVar[Mapping[str, str]] = {}
+
+    kind: str
+
+    def check_initial(
+        self, initial: dict[str, Any], shape: tuple[int, ...], spacing: tuple[float, ...] = ()
+    ) -> list[str]:
+        """Problems of ``initial`` for this model on a grid of ``shape`` and ``spacing``."""
+        return []
+
+    def check_time(self, scheme: str, order: int, adaptive: bool) -> list[str]:
+        """Problems of stepping this model with ``scheme`` (of ``order``), adaptive or not."""
+        return []
+
+    def warnings(self, spacing: tuple[float, ...]) -> list[str]:
+        """Things that are allowed but probably not meant (printed, never fatal)."""
+        return []
+
+    def step_description(self, dt: float) -> str | None:
+        """How the model's steps are chosen, where it chooses them (``validate``)."""
+        return None
