@@ -118,13 +118,14 @@ class SpectralSpace:
 
     def per_component(self) -> bool:
         """Whether stacks are best transformed one component at a time with the single-field
-        plan: on the CPU (pyFFTW, ~25 % faster than FFTW's batched plans here, and cache
-        friendly) when each component starts on a SIMD boundary. Elsewhere (cuFFT) small
-        grids keep one batched transform per stack (many small transforms would leave a GPU
-        idle), but from :data:`COMPONENT_POINTS` points a component is transformed alone: one
-        such transform has millions of points to spread over the device, and a batched step
-        needs two more stack-sized buffers (50 GB for 24 order parameters on 640³ in
-        float32, where the fields and spectra take 50 GB). Not yet timed on a GPU."""
+        plan: on the CPU (pyFFTW: faster than FFTW's batched plans, and cache friendly; see
+        benchmarks/RESULTS.md) when each component starts on a SIMD boundary. Elsewhere
+        (cuFFT) small grids keep one batched transform per stack (many small transforms would
+        leave a GPU idle), but from :data:`COMPONENT_POINTS` points a component is
+        transformed alone: one such transform has millions of points to spread over the
+        device, and a batched step needs two more stack-sized buffers (50 GB for 24 order
+        parameters on 640³ in float32, where the fields and spectra take 50 GB). Not yet
+        timed on a GPU."""
         if self.backend.fft_engine != "pyfftw":
             return self.grid.size >= COMPONENT_POINTS
         alignment = 64

@@ -54,7 +54,8 @@ __all__ = [
 PARALLEL_THRESHOLD = 1 << 15
 
 #: Kernels over spectra do some thirty operations per point, so threads pay off on smaller
-#: arrays (real views: two numbers per coefficient; measured crossover near 5000 coefficients).
+#: arrays (real views: two numbers per coefficient; the crossover is in benchmarks/RESULTS.md,
+#: "SBDF2, step-size control and real-arithmetic spectral updates").
 SPECTRAL_PARALLEL_THRESHOLD = 1 << 13
 
 #: The first lines of every generated module (``source`` names what it was generated from).

@@ -66,7 +66,8 @@ def kernel_serial(size, {args}):
 # component in ``totals``, then each component's value is written. Main memory sees each
 # component read once and written once; the inner loops run along contiguous rows. Inside a
 # block every array is a 1-D view of that block indexed from 0 (``name_b``): with indices offset
-# by the block's start Numba does not vectorise the loops (3-4x slower, measured).
+# by the block's start Numba does not vectorise the loops (benchmarks/RESULTS.md, "Grain growth
+# in lanes").
 _STACK = """
 @numba.njit(parallel={parallel}, cache=True, nogil=True)
 def kernel_{variant}(out, {stacks}, totals, {args}):

@@ -158,7 +158,7 @@ class CheckpointConfig(Strict):
 
 
 class RunConfig(Strict):
-    """A complete run: see CONTRACT.md and the README's config reference."""
+    """A complete run: see the README's config reference."""
 
     name: str = Field(description="run name; the default store is out/<name>.zarr")
     seed: NonNegativeInt = Field(0, description="every random draw derives from it")

@@ -12,10 +12,11 @@ sampled functions", Theory of Computing 8, 415–428 (2012), DOI 10.4086/toc.201
 first pass, on binary input, is two sweeps.
 
 Why not a library: the remap of :mod:`phasefield.grains.remap` takes two transforms of a box
-around every grain it moves. On 40³–100³ boxes this is 2.5–8 × faster than the ``edt`` package
-and 7–15 × faster than ``scipy.ndimage.distance_transform_edt`` (measured 2026-12-06 on 2
-cores; the results agree with scipy's to the last bit). Where the backend runs no compiled
-kernels (CuPy), :func:`distance_to_background` takes ``cupyx.scipy.ndimage``'s transform.
+around every grain it moves, and on remap-sized boxes this transform is several times faster
+than the ``edt`` package and ``scipy.ndimage.distance_transform_edt`` (benchmarks/RESULTS.md,
+"Remap and tracking share below 10 %"); the results agree with scipy's to the last bit.
+Where the backend runs no compiled kernels (CuPy), :func:`distance_to_background` takes
+``cupyx.scipy.ndimage``'s transform.
 """
 
 from __future__ import annotations

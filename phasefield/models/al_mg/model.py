@@ -3,7 +3,7 @@
 Fields: the grain order parameters ``eta`` (``P`` components, grains remapped among them), the
 β phase field ``phi``, the Mg mole fraction ``c`` (conserved) and the Schwarz fraction
 ``f_schwarz`` (a property of grains and their boundaries, updated by a handler,
-:mod:`phasefield.handlers.schwarz`). SI units throughout: m, s, J, K, mol.
+:mod:`phasefield.models.al_mg.schwarz`). SI units throughout: m, s, J, K, mol.
 
 Free energy (Moelans multi-phase potential; the phase fraction ``u`` of Moelans, Acta Mater.
 59, 1077 (2011), doi:10.1016/j.actamat.2010.10.038, smoothed by the usual quintic so that the
