@@ -29,6 +29,7 @@ MODELS: dict[str, ModelSpec] = {
         _spec("cahn_hilliard"),
         _spec("grain_growth"),
         _spec("al_mg"),
+        _spec("allen_cahn"),
     )
 }
 
