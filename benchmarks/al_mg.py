@@ -25,7 +25,7 @@ def _state(shape: tuple[int, ...], components: int):
     from phasefield.backend import get_backend
     from phasefield.grid import Grid
     from phasefield.models import build_model
-    from phasefield.run.runner import initial_fields
+    from phasefield.simulation.runner import initial_fields
     from phasefield.spectral import SpectralSpace
     from phasefield.timestepping import make_stepper
 

@@ -9,8 +9,9 @@ process per case measures:
   process, interleaved with the steps so that machine noise hits both alike;
 - their ratio;
 - peak memory in units of one real field: NumPy arrays (tracemalloc, from building the solver
-  through stepping) and the process's peak resident memory above what it used before building
-  (FFTW's own buffers included). On a GPU, the CuPy pool's peak.
+  through its first steps; stopped before the timing, whose loops it would slow) and the
+  process's peak resident memory above what it used before building (FFTW's own buffers
+  included). On a GPU, the CuPy pool's peak.
 
 Usage: python benchmarks/step_vs_fft.py [--sizes 256x256 1024x1024 ...] [--precisions float64]
        [--backends numpy cupy] [--seconds 2]
@@ -77,6 +78,10 @@ def _measure(size: str, precision: str, backend_name: str, seconds: float) -> di
 
     pair()
     backend.synchronize()
+    # the peak is reached by now (steps allocate no arrays); time with tracemalloc off, which
+    # otherwise taxes every Python allocation of a step
+    _, traced_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
     start = time.perf_counter()
     pair()
     backend.synchronize()
@@ -95,8 +100,6 @@ def _measure(size: str, precision: str, backend_name: str, seconds: float) -> di
     for _ in range(4):  # interleaved, best of four blocks each
         steps.append(timed(step))
         pairs.append(timed(pair))
-    _, traced_peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
     result = {
         "size": size,
         "precision": precision,

@@ -16,9 +16,9 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
 from .config import ConfigError, RunConfig, load_config
-from .run.loop import BlowUpError
-from .run.runner import run
-from .run.store import StoreError, open_run
+from .simulation.loop import BlowUpError
+from .simulation.runner import run
+from .simulation.store import StoreError, open_run
 
 __all__ = [
     "BlowUpError",

@@ -135,7 +135,7 @@ def summary_rows(dataset: Any) -> tuple[list[str], list[list[Any]]]:
 
 
 def print_summary(path: Path, as_json: bool = False, out: Any = None) -> None:
-    from .run.store import open_run
+    from .simulation.store import open_run
 
     out = out or sys.stdout
     dataset = open_run(path)
@@ -173,7 +173,7 @@ def grain_rows(dataset: Any) -> tuple[list[str], list[list[Any]]]:
     """Per-save grain statistics of a store: count, mean size, mean neighbour count and the
     spread of the size distribution (standard deviation of d / <d>)."""
     from .dims import TIME
-    from .run.store import StoreError
+    from .simulation.store import StoreError
 
     if "grain_count" not in dataset:
         raise StoreError("the store has no grain statistics (not a grain model run)")
@@ -201,7 +201,7 @@ def grain_rows(dataset: Any) -> tuple[list[str], list[list[Any]]]:
 
 
 def print_grains(path: Path, as_json: bool = False) -> None:
-    from .run.store import open_run
+    from .simulation.store import open_run
 
     dataset = open_run(path)
     columns, rows = grain_rows(dataset)
@@ -256,7 +256,7 @@ def _validate(path: Path) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from .config import load_config
-    from .run.runner import run
+    from .simulation.runner import run
 
     overrides: dict[str, Any] = {}
     if args.backend:
@@ -324,7 +324,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from .run.export import export_vtk
+    from .simulation.export import export_vtk
 
     files = export_vtk(args.store, args.vtk, args.times)
     print(f"wrote {len(files) - 1} VTK image files and {files[-1]} (open it in ParaView)")
@@ -357,8 +357,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     from .config import ConfigError
-    from .run.loop import BlowUpError
-    from .run.store import StoreError
+    from .simulation.loop import BlowUpError
+    from .simulation.store import StoreError
 
     args = _parser().parse_args(argv)
     try:

@@ -1,5 +1,5 @@
 """Names of the output store's dimensions and series, for every layer that reads or writes it
-(the store itself is :mod:`phasefield.run.store`)."""
+(the store itself is :mod:`phasefield.simulation.store`)."""
 
 from __future__ import annotations
 

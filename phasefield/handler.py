@@ -3,7 +3,7 @@
 A handler says what it does (:meth:`Handler.act`) and when (:class:`Cadence`): every so many
 steps, every so much wall time, at listed steps, or at model times the run loop lands on
 exactly; the base class checks the cadence, as Dedalus' handlers check their schedule. The run
-loop (:mod:`phasefield.run.loop`) calls every handler before and after each step; saves,
+loop (:mod:`phasefield.simulation.loop`) calls every handler before and after each step; saves,
 checkpoints, the blow-up guard, the progress bar and each model's own handlers (remapping,
 nucleation, ...) are handlers.
 
@@ -28,7 +28,7 @@ __all__ = ["EVERY_STEP", "Cadence", "Handler", "RunContext"]
 
 class RunContext(Protocol):
     """What a handler may look at and change of the run it serves (see
-    :class:`phasefield.run.loop.Run`)."""
+    :class:`phasefield.simulation.loop.Run`)."""
 
     config: Any  # the run's config (RunConfig)
     backend: Backend

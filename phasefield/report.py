@@ -14,7 +14,7 @@ from typing import Any
 from .dims import TIME
 from .models.registry import MODELS, spec_of
 from .models.spec import ReportHook
-from .run.store import StoreError, is_store, open_run
+from .simulation.store import StoreError, is_store, open_run
 
 __all__ = ["format_table", "report", "resolve_stores", "table_notes"]
 

@@ -207,7 +207,7 @@ def load_sweep(path: str | os.PathLike[str]) -> Sweep:
 
 def member_status(store: Path) -> str:
     """``missing``, ``complete``, or the status a stopped run left (``running``, ...)."""
-    from .run.store import is_store, open_run
+    from .simulation.store import is_store, open_run
 
     if not store.exists():
         return "missing"
@@ -220,7 +220,7 @@ def run_member(config: dict[str, Any], store: str, overwrite: bool = False) -> O
     """Run (or resume, or with ``overwrite`` run again) one member; the Dask task. Never raises:
     a failure is an outcome, and the run's warnings travel back with it (a worker has no
     terminal)."""
-    from .run.runner import run
+    from .simulation.runner import run
 
     config_model = load_config(config)
     started = wallclock.monotonic()

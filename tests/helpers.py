@@ -56,7 +56,7 @@ def interrupt_then_resume(data: dict[str, Any], folder: Path, monkeypatch: Any, 
     import pytest
 
     import phasefield as pf
-    from phasefield.run.handlers import checkpointer
+    from phasefield.simulation.handlers import checkpointer
 
     reference = pf.run(data, out=folder / "reference.zarr")
     original = checkpointer.Checkpointer.after_step

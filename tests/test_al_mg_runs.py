@@ -274,7 +274,7 @@ def test_the_array_path_steps_as_the_compiled_one():
     compiled CPU kernels' trajectory."""
     cfg = pf.load_config(config())
     grid = Grid((48, 48), 2e-9)
-    from phasefield.run.runner import initial_fields
+    from phasefield.simulation.runner import initial_fields
 
     fields = None
     results = []

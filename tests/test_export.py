@@ -9,7 +9,7 @@ import pytest
 
 import phasefield as pf
 from phasefield.cli import main
-from phasefield.run.export import export_vtk
+from phasefield.simulation.export import export_vtk
 
 from .helpers import config
 
@@ -103,7 +103,7 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path, capsys):
 
 @pytest.mark.parametrize("times", [None, [0.0, 20.0]])
 def test_select_saves(times):
-    from phasefield.run.export import select_saves
+    from phasefield.simulation.export import select_saves
 
     stored = np.array([0.0, 10.0, 20.0])
     assert select_saves(times, stored) == ([0, 1, 2] if times is None else [0, 2])

@@ -146,7 +146,7 @@ def test_background_saves_give_the_same_store_and_resume_bit_identically(tmp_pat
 
 
 def test_a_failed_background_write_stops_the_run(tmp_path, monkeypatch):
-    from phasefield.run import store
+    from phasefield.simulation import store
 
     def broken(self, save):
         if self.saves == 2:
@@ -208,7 +208,7 @@ def test_resume_refuses_a_changed_config(tmp_path):
 def test_derived_values_are_shared_until_the_fields_change():
     """Handlers share what they derive from the fields (grain labels) while the state's
     revision stays; a step or a resynchronised change makes it stale."""
-    from phasefield.run.loop import Run
+    from phasefield.simulation.loop import Run
     from phasefield.state import State
 
     state = State({"u": np.zeros(4)}, {"u": np.zeros(3, complex)})

@@ -7,7 +7,7 @@ import pytest
 import zarr
 
 import phasefield as pf
-from phasefield.run.store import TIME, trim_store
+from phasefield.simulation.store import TIME, trim_store
 
 from .helpers import config
 

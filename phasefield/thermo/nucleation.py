@@ -17,8 +17,9 @@ with :math:`\\Delta G_v` the driving force per volume of β (parallel tangent,
 parameter and :math:`D` the Mg diffusivity where the nucleus forms, the Schwarz suppression
 included: the lattice value in a grain, the boundary value :math:`\\delta D_{gb}/\\delta` on a
 boundary (the sharp boundary's, not the diffuse one's of the transport model). Inside grains
-the sites are the atoms (:math:`N = N_A/V_m`, :math:`S = 1`); on a boundary, the atoms of a slab
-of width δ, :math:`N = b\\,(\\delta/w_b) N_A/V_m`, and the barrier of a lens between two grains
+the sites are the atoms (:math:`N = (1-b) N_A/V_m`, :math:`S = 1`, weighted by the share of the
+cell that is not boundary, ``b`` the boundary indicator); on a boundary, the atoms of a slab of
+width δ, :math:`N = b\\,(\\delta/w_b) N_A/V_m`, and the barrier of a lens between two grains
 (Clemm & Fisher, Acta Metall. 3, 70 (1955), doi:10.1016/0001-6160(55)90014-6),
 
 .. math:: S(\\theta) = \\tfrac12(2 + \\cos\\theta)(1 - \\cos\\theta)^2, \\qquad

@@ -96,8 +96,9 @@ class MultistepIMEX(Stepper):
             for name in model.spectral_fields
         }
         self._history: dict[str, Any] = {}
+        self._history_names = {name: self._history_keys(name) for name in model.spectral_fields}
         for name in model.spectral_fields:
-            for key in self._history_keys(name):
+            for key in self._history_names[name]:
                 buffer = space.empty_spectral(self.layout.components[name])
                 buffer[...] = 0
                 self._history[key] = buffer
@@ -215,8 +216,9 @@ class MultistepIMEX(Stepper):
             terms = self.model.explicit(state, layout.work, space) or StepTerms()
         if terms.max_dt is not None and terms.max_dt < dt:
             dt = terms.max_dt
-        coefficients = self.scheme.coefficients(dt, float(state.history.get("dt", 0.0)))
-        self._estimates = {name: [math.nan] * layout.components[name] for name in layout.lanes}
+        coefficients = self.scheme.coefficients(dt, state.history.get("dt", 0.0))
+        if self.control is not None:
+            self._estimates = {name: [math.nan] * layout.components[name] for name in layout.lanes}
         operators = terms.operators or {}
         for name in self.model.spectral_fields:
             field_operators = operators.get(name, self._operators[name])
@@ -271,7 +273,7 @@ class MultistepIMEX(Stepper):
     ) -> None:
         """The spectral update of field ``name`` (or of one ``component`` of its stack) from
         the transformed explicit term in ``work``, written to the state and to ``work``."""
-        arrays = [state.spectral[name], *(state.history[k] for k in self._history_keys(name))]
+        arrays = [state.spectral[name], *(state.history[k] for k in self._history_names[name])]
         if component is not None:
             arrays = [array[component] for array in arrays]
         estimated = self.control is not None and coefficients.estimated

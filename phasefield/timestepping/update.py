@@ -124,16 +124,12 @@ def _parsed(lines: list[tuple[str, str]], names: Sequence[str]) -> list[tuple[st
 
 
 def _scalars(
-    update: SpectralUpdate,
-    coefficients: Coefficients,
-    dt: float,
-    scale: float,
-    operators: Sequence[Any],
+    coefficients: Coefficients, dt: float, scale: float, operators: Sequence[Any]
 ) -> list[float]:
     """The scalar arguments in :attr:`SpectralUpdate.scalars` order."""
-    values = [float(dt), float(scale), float(coefficients.implicit)]
-    values += [float(alpha) for alpha in coefficients.alpha]
-    values += [float(dt) * float(gamma) for gamma in coefficients.gamma]
+    dt = float(dt)
+    values = [dt, float(scale), float(coefficients.implicit), *coefficients.alpha]
+    values += [dt * gamma for gamma in coefficients.gamma]
     for polynomial in operators:
         if len(polynomial) > MAX_POLYNOMIAL_TERMS:
             raise ValueError(
@@ -173,15 +169,19 @@ def spectral_update(
         How often each coefficient of the half spectrum counts in the whole (along its last
         axis): then ``Σ w |û_scheme − û_Euler|²`` is returned.
     """
-    update = SpectralUpdate(coefficients.levels, weights is not None and coefficients.levels > 0)
-    scalars = _scalars(update, coefficients, dt, scale, operators)
+    update = _update_of(coefficients.levels, weights is not None and coefficients.levels > 0)
+    scalars = _scalars(coefficients, dt, scale, operators)
     if backend.compiled:
-        arrays = [state_hat, work_hat, *history]
-        views = [array.view(array.real.dtype) for array in arrays]
+        views = [array.view(array.real.dtype) for array in (state_hat, work_hat, *history)]
         if update.estimate:
             views.append(weights.reshape(-1))
         return _compiled(update)(*views, *k2_axes, *scalars)
     return _array_update(backend, update, state_hat, work_hat, history, k2_axes, scalars, weights)
+
+
+@functools.cache
+def _update_of(levels: int, estimate: bool) -> SpectralUpdate:
+    return SpectralUpdate(levels, estimate)
 
 
 # ---- the compiled path -------------------------------------------------------------------------

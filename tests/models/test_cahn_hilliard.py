@@ -11,7 +11,7 @@ import pytest
 from phasefield.backend import get_backend
 from phasefield.grid import Grid
 from phasefield.models.cahn_hilliard import CahnHilliard, DoubleWell
-from phasefield.run.loop import step_toward
+from phasefield.simulation.loop import step_toward
 from phasefield.spectral import SpectralSpace
 from phasefield.timestepping import StepControl, make_stepper
 

@@ -77,8 +77,8 @@ class NucleationConfig(Strict):
     every_steps: PositiveInt = Field(10, description="steps between nucleation events")
     radius: Literal["auto"] | PositiveFloat = Field(
         "auto",
-        description="radius of an inserted nucleus (m); auto = the larger of the critical "
-        "radius and 1.5 boundary widths (the smallest nucleus the grid resolves)",
+        description="radius of an inserted nucleus (m); auto = 1.5 boundary widths (the "
+        "smallest nucleus the grid resolves)",
     )
     max_per_event: PositiveInt = Field(
         64, description="nuclei tried per event at most (site saturation beyond it)"

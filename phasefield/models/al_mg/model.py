@@ -54,8 +54,9 @@ slows every transport process in proportion to its local fraction ``f``,
 and every Arrhenius quantity follows the temperature programme ``T(t)``. ``1/G''_{eff} =
 (1-h)/G''_\\alpha(c_\\alpha) + h/G''_\\beta`` makes ``D`` the Fickian diffusivity in each phase.
 
-Numerics: ``eta`` and ``phi`` are semi-implicit Fourier-spectral (``L_max(κk² + s)`` implicit and
-added back explicitly, the variable-mobility form); ``c`` is an implicit finite-volume diffusion
+Numerics: ``eta`` and ``phi`` are semi-implicit Fourier-spectral (``L_max(s m + κk²)`` implicit
+and added back explicitly, the variable-mobility form, with ``s`` the stabilisation in units of
+``m``); ``c`` is an implicit finite-volume diffusion
 step, linearised in μ (:mod:`phasefield.solvers.diffusion`), since ``D`` spans many orders of
 magnitude. Steps adapt: at most ``safety / max[L (m + k_chem)]`` (the fastest relaxation of the
 phase fields, the chemical stiffness of KKS included, see :meth:`AlMg.max_step`) and at most
@@ -115,7 +116,8 @@ class AlMg(SpectralModel):
     interface_kinetics : float
         ``r``: the α/β interface relaxation time over the diffusion time across it.
     safety : float
-        Step over the fastest interface relaxation time ``1/(m L_max)``.
+        Step over the fastest local relaxation time of the phase fields (see
+        :meth:`max_step`).
     max_temperature_change : float
         K per step at most.
     precipitate_interface : {"grain_boundary", "material"}
@@ -158,7 +160,6 @@ class AlMg(SpectralModel):
         "schwarz_fraction": "1",
         "mean_grain_size": "m",
         "grain_count": "1",
-        "time_step": "s",
     }
 
     def __post_init__(self) -> None:
@@ -323,8 +324,11 @@ class AlMg(SpectralModel):
 
     def max_step(self, time: float, relaxation_max: float) -> float:
         """The longest step the kinetics allow at ``time``, given the fastest local relaxation
-        rate of the phase fields, ``max L (m + 25 |Δ|/V_m)``: the double well's stiffness and
-        the chemical one at a fixed diffusion potential (``|∂²h/∂φ²| ≤ 25``). The exchange of
+        rate of the phase fields, ``max L (m + (|h_φφ| + |h_ηη|) |Δ|/V_m)`` (the double well's
+        stiffness and the chemical one at a fixed diffusion potential, the curvatures of ``h``
+        in φ and in a grain order parameter; and, where two grains meet, at least the
+        boundaries' ``m L_gb s(f_min, T)``, see
+        :func:`~phasefield.models.al_mg.fields.local_fields`). The exchange of
         Mg with the moving interfaces is implicit in the diffusion step (``exchange`` of
         :class:`~phasefield.models.base.DiffusionProblem`), so the far stiffer coupling at fixed
         ``c`` does not limit the step."""

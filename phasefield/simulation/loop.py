@@ -1,6 +1,6 @@
 """The run loop: step, land exactly on the times handlers ask for, call handlers around the steps.
 
-Handlers (:mod:`phasefield.handler`; :mod:`phasefield.run.handlers` and each model's own) do
+Handlers (:mod:`phasefield.handler`; :mod:`phasefield.simulation.handlers` and each model's own) do
 everything around the stepping: saves, checkpoints, the blow-up guard, the progress bar,
 remapping, nucleation. The loop only advances time.
 """
