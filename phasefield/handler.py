@@ -114,6 +114,8 @@ class Handler:
     cadence: Cadence | None = None
     #: Act before the step instead of after it.
     before: bool = False
+    #: Wall-clock time of the last action (or of the start).
+    _acted: float | None = None
 
     def start(self, run: RunContext) -> None:
         """Before the first step (of this process: also after a resume)."""
@@ -155,7 +157,7 @@ class Handler:
         if cadence is None:
             return
         index = self.time_index(run)
-        idle = wallclock.monotonic() - getattr(self, "_acted", wallclock.monotonic())
+        idle = 0.0 if self._acted is None else wallclock.monotonic() - self._acted
         if not cadence.due(run.state.step, run.state.time, index, idle):
             return
         self.act(run)

@@ -8,7 +8,7 @@ import xarray as xr
 
 import phasefield as pf
 
-from .helpers import config, interrupt_then_resume
+from ..helpers import config, interrupt_then_resume
 
 
 def assert_identical_stores(first: xr.Dataset, second: xr.Dataset) -> None:

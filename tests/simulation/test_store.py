@@ -9,7 +9,7 @@ import zarr
 import phasefield as pf
 from phasefield.simulation.store import TIME, trim_store
 
-from .helpers import config
+from ..helpers import config
 
 
 def test_a_save_cut_short_is_invisible(tmp_path):

@@ -11,7 +11,7 @@ import phasefield as pf
 from phasefield.cli import main
 from phasefield.simulation.export import export_vtk
 
-from .helpers import config
+from ..helpers import config
 
 _TYPES = {"Float64": "<f8", "Float32": "<f4", "Int64": "<i8", "Int32": "<i4", "UInt8": "u1"}
 
