@@ -73,3 +73,14 @@ def interrupt_then_resume(data: dict[str, Any], folder: Path, monkeypatch: Any, 
     partial = pf.open_run(folder / "resumed.zarr")
     partial.load()
     return reference, partial, pf.run(data, out=folder / "resumed.zarr", resume=True)
+
+
+def assert_identical_stores(first: Any, second: Any) -> None:
+    """Two stores hold the same variables with bit-identical values."""
+    import numpy as np
+
+    assert set(first.variables) == set(second.variables)
+    for name in first.variables:
+        a, b = first[name].values, second[name].values
+        assert a.shape == b.shape, name
+        assert np.array_equal(a, b), f"{name} differs"

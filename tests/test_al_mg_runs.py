@@ -19,8 +19,7 @@ from phasefield.models.al_mg.solidus import SolidusWarning
 from phasefield.spectral import SpectralSpace
 from phasefield.timestepping import make_stepper
 
-from .helpers import interrupt_then_resume, merged, write_config
-from .test_runner import assert_identical_stores
+from .helpers import assert_identical_stores, interrupt_then_resume, merged, write_config
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -15,8 +15,7 @@ import pytest
 import phasefield as pf
 from phasefield.cli import main
 
-from .helpers import config, write_config
-from .test_runner import assert_identical_stores
+from .helpers import assert_identical_stores, config, write_config
 
 
 def run_cli(*args: str) -> int:

@@ -15,8 +15,7 @@ from phasefield.models import GrainGrowth
 from phasefield.spectral import SpectralSpace
 from phasefield.timestepping import make_stepper
 
-from .helpers import interrupt_then_resume, write_config
-from .test_runner import assert_identical_stores
+from .helpers import assert_identical_stores, interrupt_then_resume, write_config
 
 
 def grain_config(**model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from ..schema import Strict
+from ..schema import Strict, check_field_initial
 
 __all__ = ["ModelKeys"]
 
@@ -29,8 +29,24 @@ class ModelKeys(Strict):
     def check_initial(
         self, initial: dict[str, Any], shape: tuple[int, ...], spacing: tuple[float, ...] = ()
     ) -> list[str]:
-        """Problems of ``initial`` for this model on a grid of ``shape`` and ``spacing``."""
-        return []
+        """Problems of ``initial`` for this model on a grid of ``shape`` and ``spacing``; by
+        default every field needs an initial condition of the grid's shape, and nothing else
+        may be given."""
+        problems = [
+            f"initial: no initial condition for {name}"
+            for name in self.fields
+            if name not in initial
+        ]
+        unknown = sorted(set(initial) - set(self.fields))
+        if unknown:
+            problems.append(
+                f"initial: {', '.join(unknown)} is not a field of {self.kind} "
+                f"(its fields: {', '.join(self.fields)})"
+            )
+        for name in self.fields:
+            if name in initial:
+                problems += check_field_initial(name, initial[name], shape, len(shape))
+        return problems
 
     def check_time(self, scheme: str, order: int, adaptive: bool) -> list[str]:
         """Problems of stepping this model with ``scheme`` (of ``order``), adaptive or not."""

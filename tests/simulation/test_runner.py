@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import xarray as xr
 
 import phasefield as pf
 
-from ..helpers import config, interrupt_then_resume
-
-
-def assert_identical_stores(first: xr.Dataset, second: xr.Dataset) -> None:
-    assert set(first.variables) == set(second.variables)
-    for name in first.variables:
-        a, b = first[name].values, second[name].values
-        assert a.shape == b.shape, name
-        assert np.array_equal(a, b), f"{name} differs"
+from ..helpers import assert_identical_stores, config, interrupt_then_resume
 
 
 def test_saves_start_at_zero_end_at_the_end_and_land_on_the_cadence(tmp_path):

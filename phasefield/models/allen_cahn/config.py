@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, NonNegativeFloat, PositiveFloat
 
-from ...schema import check_field_initial
 from ..keys import ModelKeys
 
 __all__ = ["AllenCahnConfig"]
@@ -25,16 +24,3 @@ class AllenCahnConfig(ModelKeys):
     stabilization: Literal["auto"] | NonNegativeFloat = Field(
         "auto", description="linear stabilisation s; auto = max|f''|/2, stable for any dt"
     )
-
-    def check_initial(
-        self, initial: dict[str, Any], shape: tuple[int, ...], spacing: tuple[float, ...] = ()
-    ) -> list[str]:
-        problems = [] if "phi" in initial else ["initial: no initial condition for phi"]
-        unknown = sorted(set(initial) - {"phi"})
-        if unknown:
-            problems.append(
-                f"initial: {', '.join(unknown)} is not a field of allen_cahn (its fields: phi)"
-            )
-        if "phi" in initial:
-            problems += check_field_initial("phi", initial["phi"], shape, len(shape))
-        return problems

@@ -13,7 +13,7 @@ from pydantic import (
     model_validator,
 )
 
-from ...schema import Strict, check_field_initial
+from ...schema import Strict
 from ..keys import ModelKeys
 
 __all__ = ["CahnHilliardConfig", "DoubleWellConfig"]
@@ -67,18 +67,3 @@ class CahnHilliardConfig(ModelKeys):
         if info.data.get("mobility_form") == "constant" and value != "auto":
             raise ValueError("only used with mobility_form: c(1-c); remove it")
         return value
-
-    def check_initial(
-        self, initial: dict, shape: tuple[int, ...], spacing: tuple[float, ...] = ()
-    ) -> list[str]:
-        problems = []
-        if "c" not in initial:
-            problems.append("initial: no initial condition for c")
-        unknown = sorted(set(initial) - {"c"})
-        if unknown:
-            problems.append(
-                f"initial: {', '.join(unknown)} is not a field of cahn_hilliard (its fields: c)"
-            )
-        if "c" in initial:
-            problems += check_field_initial("c", initial["c"], shape, len(shape))
-        return problems
