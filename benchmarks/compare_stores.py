@@ -1,13 +1,13 @@
-"""Run three shipped configs (shortened) with the code of a given source tree, or compare the
-stores two trees wrote: the behaviour check of a refactoring (CPU, float64).
+"""Run shipped configs (shortened) with the code of a given source tree, or compare the stores
+two trees wrote: the behaviour check of a refactoring (CPU, float64).
 
     python benchmarks/compare_stores.py run SOURCE_TREE OUT_DIR
     python benchmarks/compare_stores.py compare BEFORE_DIR AFTER_DIR
 
 ``run`` imports ``phasefield`` from ``SOURCE_TREE`` (so an old checkout can write its stores
 beside a new one's) and writes ``spinodal_2d``, ``grain_growth_2d`` (to t = 50, order
-parameters stored), ``al_mg_sc8_723K`` (to 600 s) and ``al_mg_ng50_523K`` (to 1 s: β
-nucleates) under ``OUT_DIR``. ``compare`` prints,
+parameters stored), ``al_mg_sc8_723K`` (to 600 s), ``al_mg_ng50_523K`` (to 1 s: β
+nucleates) and ``pfhub_bm1a`` (to t = 200: SBDF2 with step-size control) under ``OUT_DIR``. ``compare`` prints,
 per store and variable, whether the values are bit-identical and otherwise the largest
 difference relative to the variable's largest magnitude.
 """
@@ -32,6 +32,10 @@ CASES = {
     "al_mg_ng50_523K": (
         "runs/al_mg_ng50_523K.yaml",
         {"time": {"dt": 1.0, "end": 1.0}, "output": {"times": [0.1, 0.5, 1.0]}},
+    ),
+    "pfhub_bm1a": (
+        "runs/pfhub_bm1a.yaml",
+        {"time": {"end": 200.0}, "output": {"times": [1, 10, 100, 200]}},
     ),
 }
 

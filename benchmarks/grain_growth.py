@@ -40,7 +40,7 @@ RUN_CASES = [("640x640", 8, 2000), ("64x64x64", 20, 100)]
 def _step_case(size: str, components: int, seconds: float) -> dict:
     from phasefield.backend import get_backend
     from phasefield.grid import Grid
-    from phasefield.models import GrainGrowth
+    from phasefield.models.grain_growth import GrainGrowth
     from phasefield.spectral import SpectralSpace
     from phasefield.timestepping import make_stepper
 

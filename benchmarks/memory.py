@@ -39,6 +39,7 @@ from phasefield.grains.voronoi import voronoi_ids
 from phasefield.grid import Grid
 from phasefield.initial import order_parameters_from_ids
 from phasefield.models import build_model
+from phasefield.simulation.runner import step_control
 from phasefield.spectral import SpectralSpace
 from phasefield.timestepping import make_stepper
 
@@ -97,7 +98,7 @@ def main() -> None:
     space = SpectralSpace(grid, backend, dtype)
     stepper = phase(
         "stepper: fields, spectra, buffers",
-        lambda: make_stepper(config.time.scheme, model, space, config.time.control),
+        lambda: make_stepper(config.time.scheme, model, space, step_control(config)),
     )
     start = {"eta": eta}
     del eta

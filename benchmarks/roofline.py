@@ -102,8 +102,8 @@ def _peak(backend, dtype) -> tuple[float, str]:
 def _case(model_name: str, size: str, components: int, backend_name: str, precision: str, seconds):
     from phasefield.backend import get_backend
     from phasefield.grid import Grid
-    from phasefield.models import GrainGrowth
     from phasefield.models.cahn_hilliard import CahnHilliard, DoubleWell
+    from phasefield.models.grain_growth import GrainGrowth
     from phasefield.spectral import SpectralSpace
     from phasefield.timestepping import make_stepper
 

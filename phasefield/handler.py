@@ -2,7 +2,8 @@
 
 A handler says what it does (:meth:`Handler.act`) and when (:class:`Cadence`): every so many
 steps, every so much wall time, at listed steps, or at model times the run loop lands on
-exactly; the base class checks the cadence, as Dedalus' handlers check their schedule. The run
+exactly; the base class checks the cadence (as the output handlers of Dedalus do: Burns et
+al., Phys. Rev. Research 2, 023068 (2020), doi:10.1103/PhysRevResearch.2.023068). The run
 loop (:mod:`phasefield.simulation.loop`) calls every handler before and after each step; saves,
 checkpoints, the blow-up guard, the progress bar and each model's own handlers (remapping,
 nucleation, ...) are handlers.
@@ -23,7 +24,7 @@ from .backend import Backend
 from .spectral import SpectralSpace
 from .state import State
 
-__all__ = ["EVERY_STEP", "Cadence", "Handler", "RunContext"]
+__all__ = ["EVERY_STEP", "Cadence", "Handler", "RunContext", "since_last"]
 
 
 class RunContext(Protocol):
@@ -100,6 +101,13 @@ class Cadence:
 EVERY_STEP = Cadence(every_steps=1)
 
 
+def since_last(run: RunContext, key: str) -> tuple[float, float]:
+    """The model time of a handler's last action, kept under ``key`` in the run's
+    checkpointed extras (0 before the first), and the model time now."""
+    start = float(run.extras.get(key, 0.0))
+    return start, run.state.time
+
+
 class Handler:
     """Something done around the steps, on its own cadence.
 
@@ -116,6 +124,8 @@ class Handler:
     before: bool = False
     #: Wall-clock time of the last action (or of the start).
     _acted: float | None = None
+    #: The number of the next time-based action (see :meth:`time_index`).
+    _index: int = 1
 
     def start(self, run: RunContext) -> None:
         """Before the first step (of this process: also after a resume)."""
@@ -131,12 +141,13 @@ class Handler:
     # ---- the cadence -------------------------------------------------------------------------
 
     def time_index(self, run: RunContext) -> int:
-        """The number of the next time-based action (the store's save index; kept in the
-        checkpoint by whoever owns it). Handlers without model-time actions keep 1."""
-        return 1
+        """The number of the next time-based action, counted by the handler; one whose count
+        must survive a resume keeps it in the checkpoint (the store's save index)."""
+        return self._index
 
     def advance_time_index(self, run: RunContext) -> None:
         """Called once a time-based action is done (see :meth:`time_index`)."""
+        self._index += 1
 
     def next_time(self, run: RunContext) -> float | None:
         """A model time the loop must land on exactly, or None."""
@@ -157,7 +168,8 @@ class Handler:
         if cadence is None:
             return
         index = self.time_index(run)
-        idle = 0.0 if self._acted is None else wallclock.monotonic() - self._acted
+        last = run.started if self._acted is None else self._acted
+        idle = wallclock.monotonic() - last
         if not cadence.due(run.state.step, run.state.time, index, idle):
             return
         self.act(run)

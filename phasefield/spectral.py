@@ -12,6 +12,7 @@ transforms and fold ``1/N`` into their update; models use :meth:`SpectralSpace.t
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Literal
 
 import numpy as np
@@ -20,13 +21,25 @@ from .backend import Backend, RealFFT
 from .expression import parse_expression
 from .grid import Grid
 
-__all__ = ["COMPONENT_POINTS", "SpectralSpace"]
+__all__ = ["COMPONENT_POINTS", "AxisSquares", "SpectralSpace"]
 
 #: Off the CPU (cuFFT), stacks whose components have at least this many points are stepped one
 #: component at a time (see :meth:`SpectralSpace.per_component`): 128³.
 COMPONENT_POINTS = 1 << 21
 
 _VALUE = parse_expression("u", ["u"])
+
+
+class AxisSquares(tuple):
+    """The squared wavenumbers of the three axes of a (padded) spectrum, ``(kx², ky², kz²)``,
+    with their sum over the spectrum, :attr:`grid`, built on first use (the array path of the
+    spectral update reads it; the compiled one sums the axes at each point)."""
+
+    @functools.cached_property
+    def grid(self) -> Any:
+        """``kx²[:, None, None] + ky²[None, :, None] + kz²[None, None, :]``."""
+        kx2, ky2, kz2 = self
+        return kx2[:, None, None] + ky2[None, :, None] + kz2[None, None, :]
 
 
 class _PerComponent(RealFFT):
@@ -89,12 +102,11 @@ class SpectralSpace:
         self._transforms: dict[int, RealFFT] = {}
         self._scratch: dict[str, tuple[str, int, Any]] = {}
 
-    def _axis_squares(self) -> tuple[Any, Any, Any]:
+    def _axis_squares(self) -> AxisSquares:
         squares = [np.zeros(1)] * (3 - self.grid.ndim)
         for axis in range(self.grid.ndim):
             squares.append(np.asarray(self.grid.wavevectors[axis]) ** 2)
-        first, second, third = (self.backend.asarray(k, self.dtype) for k in squares)
-        return first, second, third
+        return AxisSquares(self.backend.asarray(k, self.dtype) for k in squares)
 
     # ---- buffers ----------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from phasefield.cli import main
 from phasefield.grains import remap_order_parameters
 from phasefield.grains.labels import grain_labels
 from phasefield.grid import Grid
-from phasefield.models import GrainGrowth
+from phasefield.models.grain_growth import GrainGrowth
 from phasefield.spectral import SpectralSpace
 from phasefield.timestepping import make_stepper
 

@@ -16,7 +16,7 @@ from phasefield.grains.colouring import colour_grains
 from phasefield.grains.voronoi import voronoi_ids
 from phasefield.grid import Grid
 from phasefield.initial import order_parameters_from_ids
-from phasefield.models import GrainGrowth
+from phasefield.models.grain_growth import GrainGrowth
 from phasefield.timestepping import make_stepper
 
 

@@ -29,7 +29,7 @@ from scipy.optimize import brentq
 
 from phasefield.materials import load_material
 from phasefield.models.al_mg import AlMg
-from phasefield.temperature import TemperatureProgramme
+from phasefield.models.al_mg.temperature import TemperatureProgramme
 from phasefield.thermo.composition import Composition
 from phasefield.thermo.nucleation import nucleation_rate
 

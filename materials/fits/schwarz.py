@@ -29,7 +29,7 @@ from scipy.integrate import solve_ivp
 from scipy.optimize import least_squares
 
 from phasefield.materials import GAS_CONSTANT, load_material
-from phasefield.models.schwarz import SchwarzLaw
+from phasefield.models.al_mg.schwarz import SchwarzLaw
 
 A_MEASURED = 0.74  # boundary_mobility.py, 2-D, 1200 grains
 EXPONENT = 4.0
@@ -44,7 +44,7 @@ MATERIAL = load_material("al_mg")
 
 def anneal(parameters: np.ndarray, temperature: float, duration: float, a: float) -> float:
     """Mean grain size after ``duration`` at ``temperature`` from SC-8 (8 nm, f = 1), with the
-    model's own law (phasefield/models/schwarz.py)."""
+    model's own law (phasefield/models/al_mg/schwarz.py)."""
     barrier, log_rate, loss_energy, size = parameters
     law = SchwarzLaw(barrier, math.exp(log_rate), loss_energy, size, EXPONENT)
     sigma = MATERIAL.interfaces.grain_boundary_energy.at(300.0)

@@ -128,6 +128,3 @@ class ArrayKernels(Backend):
             power = component.real.astype(xp.float64) ** 2 + component.imag.astype(xp.float64) ** 2
             total += float(xp.sum(power * factor))
         return total
-
-    def scale_spectrum(self, spectrum: Any, factor: Any) -> None:
-        spectrum *= factor

@@ -24,6 +24,7 @@ class CupyBackend(ArrayKernels):
     """CuPy arrays, cuFFT transforms and the array path of the kernels."""
 
     name = "cupy"
+    asynchronous = True
 
     def __init__(self, fft: FFTEngine | None = None) -> None:
         import cupy

@@ -13,21 +13,13 @@ This module is used by :mod:`phasefield.backend.numpy_` only.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 
 import numba
 import numpy as np
 
 from ..expression import Expression
-from .compile import (
-    HEADER,
-    SPECTRAL_PARALLEL_THRESHOLD,
-    Kernel,
-    load_source,
-    scalar_code,
-    source_variants,
-)
+from .compile import HEADER, Kernel, load_source, scalar_code, source_variants
 
 __all__ = [
     "STACK_BLOCK",
@@ -37,7 +29,6 @@ __all__ = [
     "compile_stack",
     "compile_stack_reduction",
     "maximum",
-    "scale_spectrum",
     "spectral_power",
     "stack_sums",
 ]
@@ -298,28 +289,6 @@ def _spectral_power(spectral: np.ndarray, k2: np.ndarray, weights: np.ndarray) -
 def spectral_power(spectral: np.ndarray, k2: np.ndarray, weights: np.ndarray) -> float:
     """``Σ w k² |û|²`` over a (stack of) half spectra, in float64 and a fixed order."""
     return float(_spectral_power(spectral, k2, weights.reshape(-1)))
-
-
-_SCALE_SPECTRUM = """
-@numba.njit(parallel={parallel}, cache=True, nogil=True)
-def kernel_{variant}(work, factor):
-    work_ = work.reshape(-1)
-    factor_ = factor.reshape(-1)
-    for i in numba.prange(factor_.size):
-        work_[2 * i] *= factor_[i]
-        work_[2 * i + 1] *= factor_[i]
-"""
-
-
-@functools.cache
-def _scale_kernel() -> Kernel:
-    return source_variants(_SCALE_SPECTRUM, "scaled spectrum", {}, SPECTRAL_PARALLEL_THRESHOLD)
-
-
-def scale_spectrum(work_hat: np.ndarray, factor: np.ndarray) -> None:
-    """``work_hat <- factor · work_hat`` (``factor`` real, per coefficient): the spectral half
-    of an update whose explicit part was combined with the state in real space."""
-    _scale_kernel()(work_hat.view(work_hat.real.dtype), factor)
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)

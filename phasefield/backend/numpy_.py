@@ -237,10 +237,3 @@ class NumpyBackend(ArrayKernels):
         from .kernels import spectral_power
 
         return spectral_power(spectral, k2, weights)
-
-    def scale_spectrum(self, spectrum: Any, factor: Any) -> None:
-        if not self.compiled:
-            return super().scale_spectrum(spectrum, factor)
-        from .kernels import scale_spectrum
-
-        scale_spectrum(spectrum, factor)

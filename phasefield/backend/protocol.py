@@ -45,8 +45,12 @@ class Backend(ABC):
         How pointwise expressions run: compiled Numba loops, or array operations of ``xp``.
     threads : int
         CPU threads for transforms and compiled loops.
+    asynchronous : bool
+        Whether work is queued on a device (reading a value back waits for it, so checks that
+        read values are spaced out, and saves are copied while the steps go on).
     """
 
+    asynchronous: bool = False
     name: Literal["numpy", "cupy"]
     xp: ModuleType
     fft_engine: FFTEngine
@@ -182,7 +186,3 @@ class Backend(ABC):
     @abstractmethod
     def spectral_power(self, spectral: Any, k2: Any, weights: Any) -> float:
         """``Σ w k² |û|²`` over a (stack of) half spectra (``weights`` along the last axis)."""
-
-    @abstractmethod
-    def scale_spectrum(self, spectrum: Any, factor: Any) -> None:
-        """``spectrum <- factor · spectrum`` with a real ``factor`` of the spectrum's shape."""

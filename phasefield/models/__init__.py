@@ -1,24 +1,12 @@
 """Models: what each one declares (:mod:`~phasefield.models.base`), the keys of its config
 section (:mod:`~phasefield.models.keys`), its spec (:mod:`~phasefield.models.spec`), and the
-registry of kinds (:mod:`~phasefield.models.registry`). The Moelans potential that the grain
-models share is :mod:`~phasefield.models.moelans`."""
+registry of kinds (:mod:`~phasefield.models.registry`, the one list of models). The Moelans
+potential that the grain models share is :mod:`~phasefield.models.moelans`. Each model is a
+package: ``phasefield.models.cahn_hilliard``, ``grain_growth``, ``al_mg``, ``allen_cahn``."""
 
 from __future__ import annotations
 
-from .al_mg import AlMg
 from .base import KPolynomial, SpectralModel
-from .cahn_hilliard import CahnHilliard, DoubleWell
-from .grain_growth import GrainGrowth
 from .registry import MODELS, build_model, spec_of
 
-__all__ = [
-    "MODELS",
-    "AlMg",
-    "CahnHilliard",
-    "DoubleWell",
-    "GrainGrowth",
-    "KPolynomial",
-    "SpectralModel",
-    "build_model",
-    "spec_of",
-]
+__all__ = ["MODELS", "KPolynomial", "SpectralModel", "build_model", "spec_of"]

@@ -24,7 +24,7 @@ from ..spectral import SpectralSpace
 from ..state import State
 from ..timestepping import Stepper
 
-__all__ = ["BlowUpError", "Handler", "Run", "run_loop", "step_toward"]
+__all__ = ["BlowUpError", "Run", "run_loop", "step_toward"]
 
 #: A step this close to a target time (relative to dt) lands on it instead of stopping short.
 _LANDING_TOLERANCE = 1e-9

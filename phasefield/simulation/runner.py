@@ -27,7 +27,7 @@ from .handlers import BlowUpGuard, Checkpointer, ProgressBar, StoreHandler
 from .loop import Run, run_loop
 from .store import StoreError, StoreWriter, is_store, open_run, remove_store, trim_store
 
-__all__ = ["initial_fields", "run"]
+__all__ = ["initial_fields", "run", "step_control"]
 
 
 def initial_fields(config: RunConfig, grid: Grid, backend: Backend) -> dict[str, Any]:
@@ -191,7 +191,7 @@ def run(
         remove_store(path)  # --overwrite, or a --resume of a run that never checkpointed
     model = spec.build(config.model)
     space = SpectralSpace(grid, array_backend, config.dtype)
-    stepper = make_stepper(config.time.scheme, model, space, _control(config))
+    stepper = make_stepper(config.time.scheme, model, space, step_control(config))
     if checkpoint is not None:
         trim_store(path, checkpoint.saves)
         state = stepper.restore(
@@ -222,10 +222,10 @@ def run(
         current.save_index = checkpoint.save_index
         current.extras = dict(checkpoint.extras)
         current.info["last_saved_step"] = int(open_run(path)["step"].values[-1])
-    handlers: list[Handler] = [BlowUpGuard(every=1 if array_backend.name == "numpy" else 20)]
+    handlers: list[Handler] = [BlowUpGuard(every=20 if array_backend.asynchronous else 1)]
     handlers += spec.handlers(config.model, config.time.dt, grid)
     handlers += [
-        StoreHandler(writer, analyses, _background(config, array_backend.name)),
+        StoreHandler(writer, analyses, _background(config, array_backend)),
         Checkpointer(config.checkpoint.every_seconds, config.checkpoint.every_steps),
     ]
     if progress if progress is not None else sys.stderr.isatty():
@@ -234,7 +234,7 @@ def run(
     return open_run(path)
 
 
-def _control(config: RunConfig) -> StepControl | None:
+def step_control(config: RunConfig) -> StepControl | None:
     """The step-size control of ``time.adaptive``, if given."""
     adaptive = config.time.adaptive
     if adaptive is None:
@@ -244,8 +244,9 @@ def _control(config: RunConfig) -> StepControl | None:
     )
 
 
-def _background(config: RunConfig, backend: str) -> bool:
-    """Whether saves are written on a worker thread (``output.background``)."""
+def _background(config: RunConfig, backend: Backend) -> bool:
+    """Whether saves are written on a worker thread (``output.background``): ``auto`` where
+    the backend works asynchronously (a GPU)."""
     if config.output.background == "auto":
-        return backend == "cupy"
+        return backend.asynchronous
     return config.output.background == "on"

@@ -1,4 +1,5 @@
-"""What a time stepper does, and the one way to get one: :func:`make_stepper`."""
+"""What a time stepper does (:class:`Stepper`); :func:`~phasefield.timestepping.imex.make_stepper`
+gives the one for a scheme's name."""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ from .lanes import Lane
 from .layout import FieldLayout
 from .schemes import SCHEMES, Coefficients, Scheme
 from .splitting import ConservedSplitting
-from .update import spectral_update
+from .update import scale_spectrum, spectral_update
 
 __all__ = ["MultistepIMEX", "make_stepper"]
 
@@ -313,12 +313,15 @@ class MultistepIMEX(Stepper):
         steps, the explicit part is formed in real space by the same pass that evaluates
         ``N``, and the update in Fourier space is one multiplication,
 
-        .. math:: \\hat u^{n+1} = \\frac{\\mathcal F\\big[(1 + \\Delta t\\,s)\\,u^n
-                  + \\Delta t\\,K_0\\,N(u^n)\\big]}{1 + \\Delta t\\,L(k^2)},
+        .. math:: \\hat u^{n+1} = \\frac{\\mathcal F\\big[(\\alpha_0
+                  + \\Delta t\\,\\gamma_0 s)\\,u^n + \\Delta t\\,\\gamma_0 K_0\\,N(u^n)\\big]}
+                  {a + \\Delta t\\,L(k^2)},
 
-        equal to the general update because ``û^n`` is the transform of ``u^n`` (the fields
-        are rebuilt from their spectra every step). The factor ``1/(1 + Δt L)`` is kept while
-        ``Δt`` and ``L`` stay the same, so the update reads no ``k²`` and divides nothing.
+        the scheme's update (:mod:`~phasefield.timestepping.update`) with the factors applied
+        in real space: equal because ``û^n`` is the transform of ``u^n`` (the fields are
+        rebuilt from their spectra every step). The factor ``1/(a + Δt L)`` is kept while
+        ``Δt``, ``a`` and ``L`` stay the same, so the update reads no ``k²`` and divides
+        nothing.
         Such a step reads the real values only, and does not write the state's spectrum
         (marked stale by :meth:`step`; derived when read) except its mean modes, the blow-up
         guard's witness: the spectrum's copy is saved.
@@ -346,18 +349,19 @@ class MultistepIMEX(Stepper):
             return general
         assert term is not None  # (as _in_real_space checked)
         combined = _combined(term.expression, term.variable)
+        dt_gamma = dt * coefficients.gamma[0]
         shared = {
             **term.shared,
-            "_keep": 1.0 + dt * float(explicit_linear[0]),
-            "_gain": dt * float(multiplier[0]),
+            "_keep": coefficients.alpha[0] + dt_gamma * float(explicit_linear[0]),
+            "_gain": dt_gamma * float(multiplier[0]),
         }
-        factor = self._implicit_factor(dt, implicit)
+        factor = self._implicit_factor(dt, coefficients.implicit, implicit)
         spectral = state.spectral.buffer(name)
 
         def in_real_space(lane: Lane, c: int) -> None:
             backend.evaluate(combined, lane.real, {term.variable: term.stack[c], **shared})
             lane.fft.forward(lane.real, lane.spectral)
-            backend.scale_spectrum(lane.spectral, factor)
+            scale_spectrum(backend, lane.spectral, factor)
             spectral[c].reshape(-1)[:1] = lane.spectral.reshape(-1)[:1]
             lane.fft.inverse(lane.spectral, fields[c])
 
@@ -382,12 +386,12 @@ class MultistepIMEX(Stepper):
             and self._combines(explicit_linear, multiplier)
         )
 
-    def _implicit_factor(self, dt: float, implicit: np.ndarray) -> Any:
-        """``s / (1 + Δt L(k²))`` (``s`` the transform's normalisation), kept while ``Δt`` and
-        ``L`` stay the same."""
-        key = (float(dt), tuple(float(c) for c in implicit))
+    def _implicit_factor(self, dt: float, a: float, implicit: np.ndarray) -> Any:
+        """``s / (a + Δt L(k²))`` (``s`` the transform's normalisation), kept while ``Δt``,
+        ``a`` and ``L`` stay the same."""
+        key = (float(dt), float(a), tuple(float(c) for c in implicit))
         if self._factor is None or self._factor[0] != key:
             space = self.space
-            operator = KPolynomial(key[1])(space.k2)
-            self._factor = (key, space.scale / (1.0 + key[0] * operator))
+            operator = KPolynomial(key[2])(space.k2)
+            self._factor = (key, space.scale / (key[1] + key[0] * operator))
         return self._factor[1]

@@ -9,9 +9,11 @@ doi:10.1137/0732037), in Fourier space:
           \\qquad E = S\\,\\hat u + K\\,\\widehat{N(u)},
 
 so a scheme is its coefficients ``a``, ``α_h``, ``γ_h``, computed for each step from the
-lengths of the steps before it (variable steps), as Dedalus' ``timesteppers.py`` tabulates
-its schemes. One implementation (:class:`~phasefield.timestepping.imex.MultistepIMEX`) steps
-them all; the update itself is described once in :mod:`phasefield.timestepping.update`.
+lengths of the steps before it (variable steps), as Dedalus tabulates its multistep IMEX
+schemes (Burns, Vasil, Oishi, Lecoanet, Brown, Phys. Rev. Research 2, 023068 (2020),
+doi:10.1103/PhysRevResearch.2.023068). One implementation
+(:class:`~phasefield.timestepping.imex.MultistepIMEX`) steps them all; the update itself is
+described once in :mod:`phasefield.timestepping.update`.
 """
 
 from __future__ import annotations

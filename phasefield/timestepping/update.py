@@ -2,19 +2,20 @@
 compiled loop over the spectrum (CPU, Numba) and as array operations (CuPy, or NumPy in tests).
 
 With the coefficients of :mod:`~phasefield.timestepping.schemes` (``a``, ``α_h``, ``γ_h``),
-``E = S û + K N̂`` and ``N̂`` given times ``1/s`` (``s`` the transform's normalisation ``1/N``,
-folded in here), the update of one Fourier coefficient is
+``E = S û + s K N̂`` and ``N̂`` given times ``1/s`` (``s`` the transform's normalisation
+``1/N``, folded in here), the update of one Fourier coefficient is
 
-.. math:: \\hat u^{n+1} = \\frac{(\\alpha_0 + \\Delta t\\,\\gamma_0 S)\\,\\hat u^n
-          + \\Delta t\\,\\gamma_0\\,s K\\,\\hat N^n
-          + \\sum_{h \\ge 1}\\big(\\alpha_h\\,\\hat u^{n-h} + \\Delta t\\,\\gamma_h E^{n-h}\\big)}
-          {a + \\Delta t\\,L},
+.. math:: \\hat u^{n+1} = \\frac{\\sum_{h \\ge 0}\\alpha_h\\,\\hat u^{n-h}
+          + \\Delta t\\sum_{h \\ge 0}\\gamma_h E^{n-h}}{a + \\Delta t\\,L},
 
 with ``L``, ``S`` and ``K`` polynomials in ``|k|²``. The factors that depend on the wavevector
 only (:attr:`SpectralUpdate.factors`) are computed once per wavevector, and the update of its
 coefficient (:attr:`SpectralUpdate.terms`, real arithmetic on the real and imaginary parts) is
 written to the state and to the work buffer, which the inverse transform then consumes; the
-history ``û^{n-h}``, ``E^{n-h}`` moves one step back. With ``weights`` the update also returns
+history ``û^{n-h}``, ``E^{n-h}`` moves one step back. A one-step scheme needs no ``E^n``:
+its update folds into two factors per wavevector, ``û^{n+1} = keep · û^n + gain · N̂`` with
+``keep = (α_0 + Δt γ_0 S)/(a + Δt L)`` and ``gain = Δt γ_0 s K/(a + Δt L)``, the same formula
+in fewer operations per coefficient. With ``weights`` the update also returns
 ``Σ w |û_scheme − û_Euler|²``: by Parseval the summed mean square of the difference, in real
 space, between the step and an IMEX-Euler step from the same state, an estimate of the
 first-order local error (for step-size control).
@@ -29,9 +30,10 @@ from typing import Any
 
 from ..backend import Backend
 from ..expression import Expression, parse_expression
+from ..spectral import AxisSquares
 from .schemes import Coefficients
 
-__all__ = ["MAX_POLYNOMIAL_TERMS", "SpectralUpdate", "spectral_update"]
+__all__ = ["MAX_POLYNOMIAL_TERMS", "SpectralUpdate", "scale_spectrum", "spectral_update"]
 
 #: Polynomials in ``|k|²`` have at most this many coefficients (``L`` up to ``k⁶``).
 MAX_POLYNOMIAL_TERMS = 4
@@ -55,16 +57,12 @@ class SpectralUpdate:
     def scalars(self) -> list[str]:
         """Scalar arguments after the wavevector axes: step, normalisation, coefficients
         (``dtg{h} = Δt γ_h``) and the operators' polynomial coefficients."""
-        history = range(self.levels + 1)
         polynomial = [f"{p}{k}" for p in "lsm" for k in range(MAX_POLYNOMIAL_TERMS)]
-        return [
-            "dt",
-            "scale",
-            "a",
-            *[f"alpha{h}" for h in history],
-            *[f"dtg{h}" for h in history],
-            *polynomial,
-        ]
+        if not self.levels:
+            return ["dt", "scale", "a", "alpha0", "dtg0", *polynomial]
+        history = range(self.levels + 1)
+        alphas, gammas = [f"alpha{h}" for h in history], [f"gamma{h}" for h in history]
+        return ["dt", "scale", "a", *alphas, *gammas, *polynomial]
 
     @property
     def history(self) -> list[str]:
@@ -76,15 +74,11 @@ class SpectralUpdate:
     def factors(self) -> list[tuple[str, Expression]]:
         """Per wavevector (``q = |k|²``)."""
         lines = [(name, _horner(prefix)) for name, prefix in _POLYNOMIALS.items()]
-        lines += [
-            ("inverse", "1.0 / (a + dt*L)"),
-            ("keep", "(alpha0 + dtg0*S)*inverse"),
-            ("gain", "dtg0*scale*K*inverse"),
-        ]
-        for h in range(1, self.levels + 1):
-            lines += [(f"keep{h}", f"alpha{h}*inverse"), (f"gain{h}", f"dtg{h}*inverse")]
+        lines.append(("inverse", "1.0 / (a + dt*L)"))
         if self.levels:
             lines.append(("escale", "scale*K"))
+        else:
+            lines += [("keep", "(alpha0 + dtg0*S)*inverse"), ("gain", "dtg0*scale*K*inverse")]
         if self.estimate:
             lines.append(("euler", "1.0 / (1.0 + dt*L)"))
         return _parsed(lines, ["q", *self.scalars])
@@ -93,11 +87,16 @@ class SpectralUpdate:
     def terms(self) -> list[tuple[str, Expression]]:
         """Per coefficient: ``u`` the state, ``n`` the transformed explicit term, ``w`` the
         coefficient's weight (with the estimate)."""
-        value = "keep*u + gain*n" + "".join(
-            f" + keep{h}*previous{h} + gain{h}*explicit{h}" for h in range(1, self.levels + 1)
-        )
-        lines = [("explicit0", "S*u + escale*n")] if self.levels else []
-        lines.append(("value", value))
+        if self.levels:
+            past = range(1, self.levels + 1)
+            states = "alpha0*u" + "".join(f" + alpha{h}*previous{h}" for h in past)
+            explicit = "gamma0*explicit0" + "".join(f" + gamma{h}*explicit{h}" for h in past)
+            lines = [
+                ("explicit0", "S*u + escale*n"),
+                ("value", f"({states} + dt*({explicit}))*inverse"),
+            ]
+        else:
+            lines = [("value", "keep*u + gain*n")]
         if self.estimate:
             lines.append(("difference", "value - (u + dt*explicit0)*euler"))
         names = ["u", "n", "w", *self.history, *self.scalars, *(n for n, _ in self.factors)]
@@ -129,7 +128,10 @@ def _scalars(
     """The scalar arguments in :attr:`SpectralUpdate.scalars` order."""
     dt = float(dt)
     values = [dt, float(scale), float(coefficients.implicit), *coefficients.alpha]
-    values += [dt * gamma for gamma in coefficients.gamma]
+    if coefficients.levels:
+        values += coefficients.gamma
+    else:
+        values.append(dt * coefficients.gamma[0])
     for polynomial in operators:
         if len(polynomial) > MAX_POLYNOMIAL_TERMS:
             raise ValueError(
@@ -246,22 +248,43 @@ def _compiled(update: SpectralUpdate) -> Any:
     return source_variants(_KERNEL, source, fields, SPECTRAL_PARALLEL_THRESHOLD)
 
 
-# ---- the array path ----------------------------------------------------------------------------
+_SCALE_SPECTRUM = """
+@numba.njit(parallel={parallel}, cache=True, nogil=True)
+def kernel_{variant}(work, factor):
+    work_ = work.reshape(-1)
+    factor_ = factor.reshape(-1)
+    for i in numba.prange(factor_.size):
+        work_[2 * i] *= factor_[i]
+        work_[2 * i + 1] *= factor_[i]
+"""
 
-_K2_GRIDS: dict[int, tuple[Any, Any]] = {}
+
+@functools.cache
+def _scale_kernel() -> Any:
+    from ..backend.compile import SPECTRAL_PARALLEL_THRESHOLD, source_variants
+
+    return source_variants(_SCALE_SPECTRUM, "scaled spectrum", {}, SPECTRAL_PARALLEL_THRESHOLD)
+
+
+def scale_spectrum(backend: Backend, spectrum: Any, factor: Any) -> None:
+    """``spectrum <- factor · spectrum`` (``factor`` real, per coefficient): the spectral half
+    of a one-step update whose explicit part was combined with the state in real space
+    (:meth:`~phasefield.timestepping.imex.MultistepIMEX._component_task`)."""
+    if backend.compiled:
+        _scale_kernel()(spectrum.view(spectrum.real.dtype), factor)
+    else:
+        spectrum *= factor
+
+
+# ---- the array path ----------------------------------------------------------------------------
 
 
 def _k2_grid(k2_axes: tuple[Any, Any, Any]) -> Any:
-    """``|k|²`` over three axes from their squares, built once per set of axes."""
-    cached = _K2_GRIDS.get(id(k2_axes))
-    if cached is None or cached[0] is not k2_axes:
-        kx2, ky2, kz2 = k2_axes
-        _K2_GRIDS.clear()  # one space at a time
-        cached = _K2_GRIDS[id(k2_axes)] = (
-            k2_axes,
-            kx2[:, None, None] + ky2[None, :, None] + kz2[None, None, :],
-        )
-    return cached[1]
+    """``|k|²`` over three axes from their squares (kept with the axes of a space)."""
+    if isinstance(k2_axes, AxisSquares):
+        return k2_axes.grid
+    kx2, ky2, kz2 = k2_axes
+    return kx2[:, None, None] + ky2[None, :, None] + kz2[None, None, :]
 
 
 def _array_update(

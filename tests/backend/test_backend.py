@@ -144,17 +144,6 @@ def test_stack_kernels_sum_over_components_then_write_each(dtype, shape, rng):
         np.testing.assert_allclose(squares, total, rtol=tolerance, atol=tolerance)
 
 
-@pytest.mark.parametrize("shape", [(40, 21), (300, 151)])  # the second takes the parallel loop
-def test_a_spectrum_is_scaled_in_place(rng, shape):
-    """The update of a step combined in real space: work <- factor * work, exactly."""
-    work = rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
-    factor = rng.uniform(0, 1, shape)
-    for kernels in ("numba", "array"):
-        scaled = work.copy()
-        get_backend("numpy", kernels=kernels).scale_spectrum(scaled, factor)
-        np.testing.assert_array_equal(scaled, factor * work)
-
-
 def test_kernels_run_serially_inside_one_thread(rng):
     """Inside ``one_thread`` (a lane's thread) a kernel takes its serial loop, with the same
     result as the parallel one."""

@@ -243,7 +243,7 @@ def test_statistics_of_a_known_tessellation(cpu):
 
 
 def _grown_microstructure(count=60, shape=(128, 128), components=6, steps=30):
-    from phasefield.models import GrainGrowth
+    from phasefield.models.grain_growth import GrainGrowth
     from phasefield.spectral import SpectralSpace
     from phasefield.timestepping import make_stepper
 

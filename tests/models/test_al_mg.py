@@ -12,7 +12,7 @@ from scipy.optimize import brentq
 
 from phasefield.grid import Grid
 from phasefield.materials import load_material
-from phasefield.models import AlMg
+from phasefield.models.al_mg import AlMg
 from phasefield.models.al_mg.temperature import TemperatureProgramme
 from phasefield.spectral import SpectralSpace
 from phasefield.thermo.composition import Composition

@@ -10,7 +10,7 @@ import pytest
 
 from phasefield.backend import get_backend
 from phasefield.grid import Grid
-from phasefield.models import GrainGrowth
+from phasefield.models.grain_growth import GrainGrowth
 from phasefield.spectral import SpectralSpace
 from phasefield.timestepping import make_stepper
 

@@ -61,7 +61,7 @@ def test_large_stacks_off_pyfftw_step_per_component_with_the_batched_result(monk
     code path), stacks of large components are stepped one component at a time, through
     one-component work buffers, and give what the batched step gives."""
     from phasefield import spectral
-    from phasefield.models import GrainGrowth
+    from phasefield.models.grain_growth import GrainGrowth
     from phasefield.timestepping import make_stepper
 
     backend = get_backend("numpy", fft="numpy", kernels="array")

@@ -8,7 +8,7 @@ import pytest
 
 from phasefield.backend import get_backend
 from phasefield.timestepping.schemes import SCHEMES
-from phasefield.timestepping.update import spectral_update
+from phasefield.timestepping.update import scale_spectrum, spectral_update
 
 SHAPES = [((40, 21), 2), ((3, 40, 21), 2), ((6, 8, 5), 3), ((2, 96, 97), 2)]
 OPERATORS = (np.array([0.0, 0.4, 2.0]), np.array([0.0, 0.4]), np.array([0.0, -5.0]))
@@ -74,3 +74,14 @@ def test_sbdf2_update_history_and_estimate(rng, shape, grid_ndim, omega):
         np.testing.assert_array_equal(p, state)
         np.testing.assert_allclose(x, e, rtol=1e-13, atol=1e-15)
         assert estimate == pytest.approx(expected_estimate, rel=1e-9, abs=1e-20)
+
+
+@pytest.mark.parametrize("shape", [(40, 21), (300, 151)])  # the second takes the parallel loop
+def test_a_spectrum_is_scaled_in_place(rng, shape):
+    """The update of a step combined in real space: work <- factor * work, exactly."""
+    work = rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+    factor = rng.uniform(0, 1, shape)
+    for kernels in ("numba", "array"):
+        scaled = work.copy()
+        scale_spectrum(get_backend("numpy", kernels=kernels), scaled, factor)
+        np.testing.assert_array_equal(scaled, factor * work)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ...thermo.equilibrium import alpha_beta, beta_solvus_temperature, solidus_temperature
 from .. import moelans
+from .build import build
 from .config import AlMgConfig
 from .model import AlMg
 
@@ -14,8 +15,6 @@ __all__ = ["describe"]
 def describe(keys: AlMgConfig, dt: float, spacing: tuple[float, ...]) -> list[str]:
     """The alloy (composition, β solvus, solidus) and, per temperature, the equilibrium, the
     lattice diffusivity and the boundary relaxation time with and without Schwarz structure."""
-    from . import build
-
     model: AlMg = build(keys)
     x_alloy = keys.mole_fraction()
     wt = float(model.composition.weight_percent(x_alloy))

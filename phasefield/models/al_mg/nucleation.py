@@ -23,9 +23,9 @@ import numpy as np
 
 from ...backend import Backend
 from ...grid import Grid
-from ...handler import Cadence, Handler, RunContext
+from ...handler import Cadence, Handler, RunContext, since_last
 
-__all__ = ["NucleationHandler", "Nucleus", "insert_nucleus", "since_last"]
+__all__ = ["NucleationHandler", "Nucleus", "insert_nucleus"]
 
 #: Most of its Mg a shell cell may give to a nucleus.
 _MOST_TAKEN = 0.5
@@ -97,12 +97,6 @@ def insert_nucleus(
     for component in range(eta.shape[0]):
         eta[component][device_box] = eta[component][device_box] * keep
     return True
-
-
-def since_last(run: RunContext, key: str) -> tuple[float, float]:
-    """The time of this handler's last action (kept in checkpoints) and now."""
-    start = float(run.extras.get(key, 0.0))
-    return start, run.state.time
 
 
 class NucleationHandler(Handler):

@@ -24,9 +24,8 @@ import numpy as np
 
 from ...grains import grain_labels
 from ...grains.statistics import equivalent_diameter
-from ...handler import Cadence, Handler, RunContext
+from ...handler import Cadence, Handler, RunContext, since_last
 from ...materials import GAS_CONSTANT, AlMgMaterial
-from .nucleation import since_last
 
 __all__ = ["SchwarzHandler", "SchwarzLaw"]
 

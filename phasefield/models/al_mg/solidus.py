@@ -31,7 +31,6 @@ class SolidusWatch(Handler):
         self.act(run)
 
     def act(self, run: RunContext) -> None:
-
         model, space, state = run.model, run.space, run.state
         temperature = model.temperature(state.time)
         fields = model.evaluate(state, space)

@@ -62,7 +62,7 @@ class BackgroundWrites:
 
 
 class StoreHandler(Handler):
-    """Writes saves through a :class:`~phasefield.store.StoreWriter`.
+    """Writes saves through a :class:`~phasefield.simulation.store.StoreWriter`.
 
     Time-based save ``k`` is taken at exactly ``t = k * every`` or ``times[k - 1]`` (the loop
     lands on it); with a step cadence, every ``n`` steps. The first save is the initial state and
