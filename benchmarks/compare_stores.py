@@ -7,9 +7,9 @@ two trees wrote: the behaviour check of a refactoring (CPU, float64).
 ``run`` imports ``phasefield`` from ``SOURCE_TREE`` (so an old checkout can write its stores
 beside a new one's) and writes ``spinodal_2d``, ``grain_growth_2d`` (to t = 50, order
 parameters stored), ``al_mg_sc8_723K`` (to 600 s), ``al_mg_ng50_523K`` (to 1 s: β
-nucleates) and ``pfhub_bm1a`` (to t = 200: SBDF2 with step-size control) under ``OUT_DIR``. ``compare`` prints,
-per store and variable, whether the values are bit-identical and otherwise the largest
-difference relative to the variable's largest magnitude.
+nucleates) and ``pfhub_bm1a`` (to t = 200: SBDF2 with step-size control) under
+``OUT_DIR``. ``compare`` prints, per store and variable, whether the values are bit-identical
+and otherwise the largest difference relative to the variable's largest magnitude.
 """
 
 from __future__ import annotations
