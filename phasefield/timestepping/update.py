@@ -48,15 +48,17 @@ def _horner(prefix: str) -> str:
 @dataclass(frozen=True)
 class SpectralUpdate:
     """The update of a scheme with ``levels`` earlier steps, with or without the error
-    estimate, as ordered assignments ``name = expression``."""
+    estimate, as ordered assignments ``name = expression`` (parsed once per instance; one
+    instance per kind of update, :func:`spectral_update`)."""
 
     levels: int
     estimate: bool = False
 
-    @property
+    @functools.cached_property
     def scalars(self) -> list[str]:
-        """Scalar arguments after the wavevector axes: step, normalisation, coefficients
-        (``dtg{h} = Δt γ_h``) and the operators' polynomial coefficients."""
+        """Scalar arguments after the wavevector axes: step, normalisation, the coefficients
+        (``a``, ``α_h``, ``γ_h``; a one-step scheme takes ``dtg0 = Δt γ_0`` instead of
+        ``γ_0``) and the operators' polynomial coefficients."""
         polynomial = [f"{p}{k}" for p in "lsm" for k in range(MAX_POLYNOMIAL_TERMS)]
         if not self.levels:
             return ["dt", "scale", "a", "alpha0", "dtg0", *polynomial]
@@ -64,13 +66,13 @@ class SpectralUpdate:
         alphas, gammas = [f"alpha{h}" for h in history], [f"gamma{h}" for h in history]
         return ["dt", "scale", "a", *alphas, *gammas, *polynomial]
 
-    @property
+    @functools.cached_property
     def history(self) -> list[str]:
         """The history arrays, ``previous{h}`` (``û^{n-h}``) and ``explicit{h}`` (``E^{n-h}``)."""
         levels = range(1, self.levels + 1)
         return [f"previous{h}" for h in levels] + [f"explicit{h}" for h in levels]
 
-    @property
+    @functools.cached_property
     def factors(self) -> list[tuple[str, Expression]]:
         """Per wavevector (``q = |k|²``)."""
         lines = [(name, _horner(prefix)) for name, prefix in _POLYNOMIALS.items()]
@@ -83,7 +85,7 @@ class SpectralUpdate:
             lines.append(("euler", "1.0 / (1.0 + dt*L)"))
         return _parsed(lines, ["q", *self.scalars])
 
-    @property
+    @functools.cached_property
     def terms(self) -> list[tuple[str, Expression]]:
         """Per coefficient: ``u`` the state, ``n`` the transformed explicit term, ``w`` the
         coefficient's weight (with the estimate)."""
@@ -102,7 +104,7 @@ class SpectralUpdate:
         names = ["u", "n", "w", *self.history, *self.scalars, *(n for n, _ in self.factors)]
         return _parsed(lines, names)
 
-    @property
+    @functools.cached_property
     def shifts(self) -> list[tuple[str, str]]:
         """How the history moves one step back: ``(target, source)`` in order."""
         moves = []
