@@ -40,19 +40,23 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = commands.add_parser("run", help="run one simulation")
-    run.add_argument("config", type=Path, help="YAML config")
-    run.add_argument("--out", type=Path, help="zarr store (default: output.path of the config)")
-    run.add_argument("--backend", choices=["auto", "numpy", "cupy"])
-    run.add_argument("--precision", choices=["float32", "float64"])
-    mode = run.add_mutually_exclusive_group()
-    mode.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
-    mode.add_argument("--overwrite", action="store_true", help="replace an existing store")
-    run.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
-
     validate = commands.add_parser(
-        "validate", help="check a config and print the resolved settings"
+        "validate",
+        help="check a config (and the run it would start) and print the resolved settings",
     )
-    validate.add_argument("config", type=Path)
+    for command in (run, validate):  # validate checks exactly what run checks
+        command.add_argument("config", type=Path, help="YAML config")
+        command.add_argument(
+            "--out", type=Path, help="zarr store (default: output.path of the config)"
+        )
+        command.add_argument("--backend", choices=["auto", "numpy", "cupy"])
+        command.add_argument("--precision", choices=["float32", "float64"])
+        mode = command.add_mutually_exclusive_group()
+        mode.add_argument(
+            "--resume", action="store_true", help="continue from the last checkpoint"
+        )
+        mode.add_argument("--overwrite", action="store_true", help="replace an existing store")
+    run.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
 
     summary = commands.add_parser("summary", help="the scalar series of a run")
     summary.add_argument("store", type=Path)
@@ -228,11 +232,12 @@ def print_grains(path: Path, as_json: bool = False) -> None:
         print(line)
 
 
-def _validate(path: Path) -> int:
-    from .config import load_config, to_yaml
+def _validate(args: argparse.Namespace) -> int:
+    from .config import to_yaml
     from .models.registry import spec_of
+    from .simulation.prepare import prepare
 
-    config = load_config(path)
+    config = prepare(args.config, **_run_options(args)).config
     print(to_yaml(config), end="")
     grid = config.grid
     cells = math.prod(grid.shape)
@@ -254,23 +259,24 @@ def _validate(path: Path) -> int:
     return EXIT_OK
 
 
+def _run_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The options ``run`` and ``validate`` share, as keywords of ``prepare`` and ``run``."""
+    return {
+        "out": args.out,
+        "backend": args.backend,
+        "precision": args.precision,
+        "resume": args.resume,
+        "overwrite": args.overwrite,
+    }
+
+
 def _run(args: argparse.Namespace) -> int:
     from .config import load_config
     from .simulation.runner import run
 
-    overrides: dict[str, Any] = {}
-    if args.backend:
-        overrides["backend"] = args.backend
-    if args.precision:
-        overrides["precision"] = args.precision
-    if args.out is not None:
-        overrides["output_path"] = str(args.out.resolve())
-    config = load_config(args.config, overrides)
-    run(
-        config, resume=args.resume, overwrite=args.overwrite, progress=False if args.quiet else None
-    )
+    run(args.config, progress=False if args.quiet else None, **_run_options(args))
     if not args.quiet:
-        print_summary(config.store_path)
+        print_summary(args.out.resolve() if args.out else load_config(args.config).store_path)
     return EXIT_OK
 
 
@@ -365,7 +371,7 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.command == "run":
             return _run(args)
         if args.command == "validate":
-            return _validate(args.config)
+            return _validate(args)
         if args.command == "summary":
             print_summary(args.store, as_json=args.json)
             return EXIT_OK

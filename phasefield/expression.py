@@ -44,6 +44,13 @@ FUNCTIONS: dict[str, int] = {
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
 
 _BINARY = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.Mod)
+
+#: Limits on an expression: characters of its text, nodes of its tree, and nesting depth (a
+#: sum of n terms nests n deep; the pointwise terms of the models have up to 700 nodes and a
+#: depth of 17). Evaluation and code generation recurse through the tree.
+MAX_LENGTH = 10_000
+MAX_NODES = 5_000
+MAX_DEPTH = 200
 _COMPARE = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
 
 
@@ -113,12 +120,25 @@ def parse_expression(source: str, allowed_names: Iterable[str]) -> Expression:
     allowed = frozenset(allowed_names)
     if not isinstance(source, str) or not source.strip():
         raise ExpressionError("the expression is empty")
+    if len(source) > MAX_LENGTH:
+        raise ExpressionError(
+            f"the expression has {len(source)} characters, more than {MAX_LENGTH}; write it "
+            "shorter, or give the values as a .npy file"
+        )
     try:
         tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as err:
         raise ExpressionError(f"syntax error at column {err.offset}: {err.msg}") from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError(
+            f"the expression is nested too deeply (at most {MAX_DEPTH})"
+        ) from None
+    nodes = sum(1 for _ in ast.walk(tree))
+    if nodes > MAX_NODES:
+        raise ExpressionError(f"the expression has {nodes} terms, more than {MAX_NODES}")
     names: set[str] = set()
     _check(tree.body, allowed, names)
+    _fold(tree.body)
     return Expression(source=source, tree=tree, names=frozenset(names))
 
 
@@ -127,7 +147,13 @@ def _available(allowed: frozenset[str]) -> str:
     return f"use the variables {variables} and the functions {', '.join(FUNCTIONS)}"
 
 
-def _check(node: ast.AST, allowed: frozenset[str], names: set[str]) -> None:
+def _check(node: ast.AST, allowed: frozenset[str], names: set[str], depth: int = 0) -> None:
+    if depth > MAX_DEPTH:
+        raise ExpressionError(
+            f"the expression is nested too deeply (at most {MAX_DEPTH} levels; a sum of n "
+            "terms nests n deep)"
+        )
+    depth += 1
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, int | float):
             raise ExpressionError(f"the constant {node.value!r} is not a number")
@@ -138,13 +164,13 @@ def _check(node: ast.AST, allowed: frozenset[str], names: set[str]) -> None:
             raise ExpressionError(f"the name '{node.id}' is not allowed; {_available(allowed)}")
         names.add(node.id)
     elif isinstance(node, ast.BinOp) and isinstance(node.op, _BINARY):
-        _check(node.left, allowed, names)
-        _check(node.right, allowed, names)
+        _check(node.left, allowed, names, depth)
+        _check(node.right, allowed, names, depth)
     elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-        _check(node.operand, allowed, names)
+        _check(node.operand, allowed, names, depth)
     elif isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], _COMPARE):
-        _check(node.left, allowed, names)
-        _check(node.comparators[0], allowed, names)
+        _check(node.left, allowed, names, depth)
+        _check(node.comparators[0], allowed, names, depth)
     elif isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
             called = ast.unparse(node.func)
@@ -157,12 +183,60 @@ def _check(node: ast.AST, allowed: frozenset[str], names: set[str]) -> None:
                 f"'{node.func.id}' takes {arity} argument(s), got {len(node.args)}"
             )
         for arg in node.args:
-            _check(arg, allowed, names)
+            _check(arg, allowed, names, depth)
     else:
         raise ExpressionError(
             f"'{ast.unparse(node)}' is not allowed: only numbers, names, + - * / % **, "
             "comparisons inside where(), and function calls"
         )
+
+
+def _fold(node: ast.AST) -> float | None:
+    """The value of a checked subtree made of constants only (None where it reads a name),
+    computed in floats to refuse at parse time what would fail at every point: division or
+    modulo by a constant zero, and constant parts that overflow or are not real numbers."""
+    if isinstance(node, ast.Constant):
+        return float(node.value)  # type: ignore[arg-type]  # checked: a number
+    if isinstance(node, ast.Name):
+        return CONSTANTS.get(node.id)
+    parts: list[float | None]
+    if isinstance(node, ast.BinOp):
+        parts = [_fold(node.left), _fold(node.right)]
+        right = parts[1]
+        if isinstance(node.op, ast.Div | ast.Mod) and right == 0.0:
+            raise ExpressionError(f"'{ast.unparse(node)}' divides by zero")
+    elif isinstance(node, ast.UnaryOp):
+        parts = [_fold(node.operand)]
+    elif isinstance(node, ast.Compare):
+        parts = [_fold(node.left), _fold(node.comparators[0])]
+    elif isinstance(node, ast.Call):
+        parts = [_fold(arg) for arg in node.args]
+    else:  # pragma: no cover - _check admits nothing else
+        return None
+    if any(part is None for part in parts):
+        return None
+    try:
+        value = _FloatEvaluator(_ScalarMath, {}).visit(node)  # type: ignore[arg-type]
+    except (OverflowError, ZeroDivisionError, ValueError):
+        value = math.nan
+    if not isinstance(value, float | int) or not math.isfinite(value):
+        raise ExpressionError(f"'{ast.unparse(node)}' is not a finite real number")
+    return float(value)
+
+
+class _ScalarMath:
+    """The whitelisted functions on Python floats (for :func:`_fold`)."""
+
+    sin, cos, tan = math.sin, math.cos, math.tan
+    arcsin, arccos, arctan, arctan2 = math.asin, math.acos, math.atan, math.atan2
+    sinh, cosh, tanh, exp = math.sinh, math.cosh, math.tanh, math.exp
+    log, log10, sqrt = math.log, math.log10, math.sqrt
+    abs = staticmethod(abs)
+    minimum, maximum = staticmethod(min), staticmethod(max)
+
+    @staticmethod
+    def where(condition: Any, if_true: float, if_false: float) -> float:
+        return if_true if condition else if_false
 
 
 class _Evaluator(ast.NodeVisitor):
@@ -216,3 +290,10 @@ class _Evaluator(ast.NodeVisitor):
         assert isinstance(node.func, ast.Name)
         args = [self.visit(arg) for arg in node.args]
         return getattr(self.xp, node.func.id)(*args)
+
+
+class _FloatEvaluator(_Evaluator):
+    """Evaluates constants as floats (an integer power of integers could take forever)."""
+
+    def visit_Constant(self, node: ast.Constant) -> Any:
+        return float(node.value)  # type: ignore[arg-type]  # checked: a number

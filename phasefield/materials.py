@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -34,6 +33,7 @@ from pydantic import (
 
 from .expression import ExpressionError, parse_expression
 from .schema.errors import ConfigError, format_validation_error
+from .schema.files import read_yaml_mapping
 
 __all__ = [
     "AlMgMaterial",
@@ -337,12 +337,7 @@ _LOADED: dict[tuple[Path, int, int], AlMgMaterial] = {}
 
 
 def _read_material(path: Path) -> AlMgMaterial:
-    try:
-        data = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as err:
-        raise ConfigError([f"{path}: cannot be read as YAML ({err})"]) from None
-    if not isinstance(data, dict):
-        raise ConfigError([f"{path}: expected a mapping of keys at the top level"])
+    data = read_yaml_mapping(path)
     try:
         material = AlMgMaterial.model_validate(data)
     except ValidationError as err:

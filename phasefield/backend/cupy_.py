@@ -50,6 +50,12 @@ class CupyBackend(ArrayKernels):
     def empty(self, shape: tuple[int, ...], dtype: Any) -> Any:
         return self.xp.empty(shape, dtype=dtype)
 
+    def free_memory(self) -> int | None:
+        """Free device memory plus what CuPy's pool holds unused."""
+        free, _ = self.xp.cuda.runtime.memGetInfo()
+        pool = self.xp.get_default_memory_pool()
+        return int(free) + int(pool.free_bytes())
+
     def asarray(self, host: Any, dtype: Any = None) -> Any:
         host = np.asarray(host)
         out = self.empty(host.shape, dtype or host.dtype)

@@ -71,6 +71,15 @@ class NumpyBackend(ArrayKernels):
             return pyfftw.empty_aligned(shape, dtype=dtype)
         return np.empty(shape, dtype=dtype)
 
+    def free_memory(self) -> int | None:
+        """The memory the operating system can give this process now (``MemAvailable``)."""
+        try:
+            import psutil
+
+            return int(psutil.virtual_memory().available)
+        except ImportError:  # pragma: no cover - psutil comes with dask's distributed
+            return None
+
     def asarray(self, host: Any, dtype: Any = None) -> Any:
         host = np.asarray(host)
         out = self.empty(host.shape, dtype or host.dtype)

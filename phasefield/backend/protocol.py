@@ -99,6 +99,10 @@ class Backend(ABC):
         """Start copying ``array`` to the host; returns a function that waits and gives it.
         The array may change as soon as this returns."""
 
+    @abstractmethod
+    def free_memory(self) -> int | None:
+        """Bytes free for new arrays where they live (host or device), None if unknown."""
+
     def synchronize(self) -> None:  # noqa: B027 (a no-op unless a device runs asynchronously)
         """Wait for the device's work (a no-op on the CPU)."""
 

@@ -10,6 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from ..schema import ConfigError, format_validation_error
+from ..schema.files import read_yaml_mapping
 from .run import MODEL_FIELDS, RunConfig
 
 __all__ = [
@@ -23,32 +24,9 @@ __all__ = [
 ]
 
 
-def _read_yaml(path: Path) -> Any:
-    if not path.exists():
-        raise ConfigError([f"{path}: no such file"])
-    if path.is_dir():
-        raise ConfigError([f"{path}: is a folder; give a YAML config file"])
-    try:
-        text = path.read_text()
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError([f"{path}: cannot be read ({err})"]) from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or str(err)
-        raise ConfigError([f"{path}: malformed YAML{where}: {problem}"]) from None
-
-
 def read_mapping(path: Path) -> dict[str, Any]:
     """A YAML file whose top level is a mapping (a config, a sweep), with clear errors."""
-    data = _read_yaml(path)
-    if not isinstance(data, dict):
-        raise ConfigError(
-            [f"{path}: expected a mapping of keys at the top level, got {type(data).__name__}"]
-        )
-    return data
+    return read_yaml_mapping(path)
 
 
 def load_config(

@@ -157,6 +157,16 @@ class CheckpointConfig(Strict):
     every_steps: PositiveInt | None = Field(None, description="also checkpoint every N steps")
 
 
+class LimitsConfig(Strict):
+    """Guards against a run that would never end or fill the disk by accident (a step or an
+    end time in the wrong unit, a save cadence far too fine)."""
+
+    max_steps: PositiveInt = Field(
+        10**9, description="most steps a run may take (time.end / time.dt, or time.steps)"
+    )
+    max_saves: PositiveInt = Field(100_000, description="most saves a run may write")
+
+
 class RunConfig(Strict):
     """A complete run: see the README's config reference."""
 
@@ -170,6 +180,7 @@ class RunConfig(Strict):
     time: TimeConfig
     output: OutputConfig = OutputConfig()
     checkpoint: CheckpointConfig = CheckpointConfig()
+    limits: LimitsConfig = LimitsConfig()
     model: ModelConfig
     initial: dict[str, InitialCondition]
     tags: dict[str, str | float] = Field(
@@ -245,6 +256,35 @@ class RunConfig(Strict):
         assert self.time.end is not None
         return math.ceil(self.time.end / self.time.dt * (1 - 1e-12))
 
+    def _beyond_limits(self) -> list[str]:
+        """Problems of a run longer or with more saves than ``limits`` allow."""
+        time, output, limits = self.time, self.output, self.limits
+        least_dt = time.dt
+        if time.adaptive is not None:  # steps grow: only dt_min bounds their number
+            least_dt = time.adaptive.dt_min or math.inf
+        steps = time.steps if time.steps is not None else (time.end or 0.0) / least_dt
+        problems = []
+        if steps > limits.max_steps:
+            where = "time.steps" if time.steps is not None else "time.dt"
+            problems.append(
+                f"{where}: the run would take {steps:.3g} steps, more than limits.max_steps "
+                f"({limits.max_steps}); check the units of time.dt and time.end, or raise "
+                "limits.max_steps"
+            )
+        saves = 0.0
+        if output.every is not None and time.end is not None:
+            saves, key = time.end / output.every, "output.every"
+        elif output.every_steps is not None:
+            saves, key = steps / output.every_steps, "output.every_steps"
+        elif output.times is not None:
+            saves, key = len(output.times), "output.times"
+        if saves > limits.max_saves:
+            problems.append(
+                f"{key}: the run would write {saves:.3g} saves, more than limits.max_saves "
+                f"({limits.max_saves}); save less often or raise limits.max_saves"
+            )
+        return problems
+
     @model_validator(mode="after")
     def _consistent(self) -> RunConfig:
         problems: list[str] = self.model.check_initial(
@@ -262,6 +302,7 @@ class RunConfig(Strict):
         problems += self.model.check_time(
             scheme, SCHEMES[scheme].order, self.time.adaptive is not None
         )
+        problems += self._beyond_limits()
         if self.time.steps is not None and self.output.every is not None:
             problems.append("output.every: with time.steps, give output.every_steps instead")
         if self.time.steps is not None and self.output.times is not None:

@@ -23,6 +23,8 @@ class ModelKeys(Strict):
     derived_fields: ClassVar[tuple[str, ...]] = ()
     #: The name of the leading dimension of a stacked field in the store (``eta`` -> ``op``).
     stack_dims: ClassVar[Mapping[str, str]] = {}
+    #: Grid-sized work arrays the model's terms use besides its fields (a memory estimate).
+    scratch_fields: ClassVar[int] = 2
 
     kind: str
 
@@ -47,6 +49,10 @@ class ModelKeys(Strict):
             if name in initial:
                 problems += check_field_initial(name, initial[name], shape, len(shape))
         return problems
+
+    def components(self, name: str) -> int:
+        """How many components field ``name`` stacks (default 1)."""
+        return 1
 
     def check_time(self, scheme: str, order: int, adaptive: bool) -> list[str]:
         """Problems of stepping this model with ``scheme`` (of ``order``), adaptive or not."""

@@ -6,99 +6,24 @@ import hashlib
 import math
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import xarray as xr
-import yaml
 
 from .. import __version__
-from ..backend import Backend, BackendError, get_backend, import_wisdom
-from ..config import ConfigError, RunConfig, load_config, to_yaml
-from ..grid import Grid
+from ..backend import Backend, import_wisdom
+from ..config import RunConfig, to_yaml
 from ..handler import Handler
 from ..models.registry import spec_of
-from ..models.spec import Start
 from ..spectral import SpectralSpace
 from ..timestepping import StepControl, make_stepper
-from .checkpoint import read_checkpoint
 from .handlers import BlowUpGuard, Checkpointer, ProgressBar, StoreHandler
 from .loop import Run, run_loop
-from .store import StoreError, StoreWriter, is_store, open_run, remove_store, trim_store
+from .prepare import initial_fields, prepare
+from .store import StoreWriter, open_run, remove_store, trim_store
 
 __all__ = ["initial_fields", "run", "step_control"]
-
-
-def initial_fields(config: RunConfig, grid: Grid, backend: Backend) -> dict[str, Any]:
-    """Every stepped field of ``config``'s model at ``t = 0`` on ``grid`` and ``backend``."""
-    start = Start(config.model, config.initial, grid, backend, config.seed, config.dtype)
-    return spec_of(config.model.kind).initial(start)
-
-
-# Keys that may change between a run and its resume without changing the result.
-_RESUME_FREE = ("checkpoint", "tags")
-
-
-def _comparable(config: RunConfig) -> dict[str, Any]:
-    data = config.model_dump(mode="json")
-    for key in _RESUME_FREE:
-        data.pop(key, None)
-    data["output"].pop("path", None)
-    data["output"].pop("background", None)  # how saves are written, not what
-    return data
-
-
-def _differences(old: Any, new: Any, prefix: str = "") -> list[str]:
-    if isinstance(old, dict) and isinstance(new, dict):
-        lines = []
-        for key in sorted(set(old) | set(new), key=str):
-            path = f"{prefix}.{key}" if prefix else str(key)
-            lines += _differences(old.get(key), new.get(key), path)
-        return lines
-    return [] if old == new else [f"{prefix} (store: {old!r}, now: {new!r})"]
-
-
-def _check_resumable(path: Path, config: RunConfig) -> None:
-    dataset = open_run(path)
-    stored_yaml = dataset.attrs.get("config", "")
-    try:
-        stored = RunConfig.model_validate(yaml.safe_load(stored_yaml))
-    except Exception as err:
-        raise ConfigError(
-            [f"{path}: its stored config cannot be read ({err}); use --overwrite"]
-        ) from None
-    changes = _differences(_comparable(stored), _comparable(config))
-    if changes:
-        raise ConfigError(
-            [
-                f"{path}: --resume needs the config the store was started with; changed: {change}"
-                for change in changes
-            ]
-            + ["(use --overwrite to start this run again with the new config)"]
-        )
-
-
-def _prepare_store(path: Path, resume: bool, overwrite: bool) -> bool:
-    """Check what may be done to ``path``; returns whether to resume. Writes nothing."""
-    if resume and overwrite:
-        raise ConfigError(["--resume and --overwrite exclude each other; give one"])
-    if not path.exists():
-        return False
-    if not is_store(path):
-        raise ConfigError(
-            [
-                f"{path}: exists and is not a phasefield store; choose another output path "
-                "(output.path or --out)"
-            ]
-        )
-    if resume:
-        return True
-    if overwrite:
-        return False
-    raise ConfigError(
-        [f"{path}: already exists; pass --overwrite to replace it or --resume to continue it"]
-    )
 
 
 def _store_attrs(config: RunConfig, backend_name: str, fft: str, device: str) -> dict[str, Any]:
@@ -155,34 +80,26 @@ def run(
     BlowUpError
         The solution stopped being finite; the store holds every good save.
     """
-    overrides: dict[str, Any] = {}
-    if backend is not None:
-        overrides["backend"] = backend
-    if precision is not None:
-        overrides["precision"] = precision
-    if out is not None:
-        overrides["output_path"] = str(Path(out).resolve())
-    config = load_config(config, overrides)
-    if config.precision == "auto":  # the store records what the run used
-        config = config.model_copy(update={"precision": str(config.dtype)})
-    path = config.store_path
-    resuming = _prepare_store(path, resume, overwrite)
-    checkpoint = None
-    if resuming:
-        try:
-            _check_resumable(path, config)
-        except StoreError as err:
-            raise ConfigError([str(err)]) from None
-        checkpoint = read_checkpoint(path)
-        if checkpoint is not None and checkpoint.finished:
-            return open_run(path)
-    try:
-        array_backend = get_backend(config.backend, fft)  # type: ignore[arg-type]
-    except BackendError as err:
-        raise ConfigError([f"backend: {err}"]) from None
-    grid = Grid(config.grid.shape, config.grid.spacings)
+    prepared = prepare(
+        config,
+        out,
+        backend=backend,
+        precision=precision,
+        resume=resume,
+        overwrite=overwrite,
+        fft=fft,
+    )
+    config, path, array_backend, grid = (
+        prepared.config,
+        prepared.path,
+        prepared.backend,
+        prepared.grid,
+    )
+    checkpoint, fields = prepared.checkpoint, prepared.fields
+    prepared.fields = None  # the stepper will hold its own copy
+    if checkpoint is not None and checkpoint.finished:
+        return open_run(path)
     spec = spec_of(config.model.kind)
-    fields = None if checkpoint is not None else initial_fields(config, grid, array_backend)
 
     # Input is good: from here on the store is written.
     if checkpoint is not None:

@@ -110,6 +110,9 @@ class AlMgConfig(GrainKeys):
     """Grains + Mg (KKS) + β-Al3Mg2 + Schwarz-structure fraction (see the README)."""
 
     fields: ClassVar[tuple[str, ...]] = ("eta", "phi", "c", "f_schwarz")
+    #: the pointwise fields of a step (twelve), the relaxation rate, the exchange, the
+    #: boundary indicator and the diffusion solver's work arrays
+    scratch_fields: ClassVar[int] = 24
     #: Initial conditions that have defaults.
     optional_initial: ClassVar[tuple[str, ...]] = ("phi", "c", "f_schwarz")
 

@@ -44,6 +44,9 @@ class GrainKeys(ModelKeys):
     derived_fields: ClassVar[tuple[str, ...]] = ("grain_id",)
     stack_dims: ClassVar[Mapping[str, str]] = {"eta": "op"}
 
+    def components(self, name: str) -> int:
+        return self.order_parameters if name == "eta" else 1
+
     order_parameters: int = Field(ge=2, description="order parameters shared by all grains")
     gb_width: PositiveFloat = Field(description="boundary width ℓ (several grid spacings)")
     remap: RemapConfig = RemapConfig()
