@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
+import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -52,9 +54,7 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--backend", choices=["auto", "numpy", "cupy"])
         command.add_argument("--precision", choices=["float32", "float64"])
         mode = command.add_mutually_exclusive_group()
-        mode.add_argument(
-            "--resume", action="store_true", help="continue from the last checkpoint"
-        )
+        mode.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
         mode.add_argument("--overwrite", action="store_true", help="replace an existing store")
     run.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
 
@@ -361,8 +361,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.showwarning = previous
 
 
+def _failure_log(args: argparse.Namespace) -> Path:
+    """Where the traceback of an unexpected error goes: beside the run's store (``run``), else
+    in the cache folder's ``logs``."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    if args.command == "run":
+        try:
+            from .config import load_config
+
+            store = args.out.resolve() if args.out else load_config(args.config).store_path
+            store.parent.mkdir(parents=True, exist_ok=True)
+            return store.with_name(f"{store.name}.{stamp}.error.log")
+        except Exception:  # the error may lie here too: use the cache folder
+            pass
+    from .runtime import cache_folder
+
+    folder = cache_folder() / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"phasefield-{args.command}-{stamp}-{os.getpid()}.error.log"
+
+
+def _unexpected(args: argparse.Namespace, err: BaseException) -> int:
+    """An error that is neither bad input nor a run's own failure: exit 1, the traceback in a
+    log file the message names."""
+    text = "".join(traceback.format_exception(err))
+    try:
+        log = _failure_log(args)
+        log.write_text(f"phasefield {' '.join(sys.argv[1:])}\n{text}")
+        where = f"the traceback is in {log}"
+    except Exception:  # nowhere to write it: show it
+        where = f"traceback:\n{text}"
+    if args.debug:
+        traceback.print_exception(err)
+    what = "the run failed" if args.command in ("run", "sweep") else "internal error"
+    print(f"error: {what}: {type(err).__name__}: {err}; {where}", file=sys.stderr)
+    return EXIT_FAILED
+
+
 def _main(argv: Sequence[str] | None) -> int:
     from .config import ConfigError
+    from .runtime import SettingError
     from .simulation.loop import BlowUpError
     from .simulation.store import StoreError
 
@@ -391,7 +429,7 @@ def _main(argv: Sequence[str] | None) -> int:
             return EXIT_OK
     except ConfigError as err:
         return _bad_input(err.problems)
-    except StoreError as err:
+    except (StoreError, SettingError) as err:
         return _bad_input([str(err)])
     except BlowUpError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -405,18 +443,17 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"interrupted: {again}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # the reader went away (`phasefield summary ... | head`)
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
-    except Exception as err:  # a failure while running: the store still opens
-        if args.debug:
-            traceback.print_exc()
+    except MemoryError:
         print(
-            f"error: the run failed: {type(err).__name__}: {err} (--debug shows the traceback)",
+            f"error: {'the run' if args.command in ('run', 'sweep') else args.command} ran out "
+            "of memory; use a smaller grid or float32",
             file=sys.stderr,
         )
         return EXIT_FAILED
+    except Exception as err:  # a failure while running (the store still opens), or a bug
+        return _unexpected(args, err)
     return EXIT_BAD_INPUT  # pragma: no cover - argparse requires a command
 
 

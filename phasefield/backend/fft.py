@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ..runtime import cache_folder
+from ..runtime import SettingError, cache_folder
 
 __all__ = [
     "RealFFT",
@@ -123,13 +123,26 @@ def import_wisdom(wisdom: tuple[bytes, ...]) -> None:
 # engines
 
 
+#: The planner flags ``PHASEFIELD_FFTW_PLANNER`` may name.
+PLANNERS = ("FFTW_ESTIMATE", "FFTW_MEASURE", "FFTW_PATIENT", "FFTW_EXHAUSTIVE", "FFTW_WISDOM_ONLY")
+
+
+def _planner() -> str:
+    planner = os.environ.get("PHASEFIELD_FFTW_PLANNER", "FFTW_MEASURE")
+    if planner not in PLANNERS:
+        raise SettingError(
+            f"PHASEFIELD_FFTW_PLANNER: must be one of {', '.join(PLANNERS)} (got {planner!r})"
+        )
+    return planner
+
+
 class _FFTWRealFFT(RealFFT):
     """Planned pyFFTW transforms over the last ``ndim`` axes (batched for a stack)."""
 
     def __init__(self, real: np.ndarray, spectral: np.ndarray, ndim: int, nthreads: int) -> None:
         import pyfftw
 
-        planner = os.environ.get("PHASEFIELD_FFTW_PLANNER", "FFTW_MEASURE")
+        planner = _planner()
         axes = tuple(range(real.ndim - ndim, real.ndim))
         _WISDOM.load()
         self._forward = pyfftw.FFTW(

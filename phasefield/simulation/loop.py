@@ -119,6 +119,9 @@ def run_loop(run: Run, handlers: Sequence[Handler]) -> None:
         From a handler that found non-finite values; handlers have been told ``failed``.
     KeyboardInterrupt
         Re-raised after handlers have been told ``interrupted``.
+    Exception
+        Whatever else stopped the run (a write that failed: disk full, permissions), after
+        handlers have been told ``failed`` (as far as they still can be).
     """
     for handler in handlers:
         handler.start(run)
@@ -128,6 +131,13 @@ def run_loop(run: Run, handlers: Sequence[Handler]) -> None:
     except BlowUpError:
         for handler in handlers:
             handler.finish(run, "failed")
+        raise
+    except Exception:
+        for handler in handlers:
+            try:
+                handler.finish(run, "failed")
+            except Exception:  # the cause may stop this too (a full disk): the first error counts
+                pass
         raise
     except KeyboardInterrupt as interrupt:
         # A second Ctrl-C may have cut a step in half: then nothing may be checkpointed.

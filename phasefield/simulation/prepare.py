@@ -26,9 +26,10 @@ from ..models.registry import spec_of
 from ..models.spec import Start
 from ..timestepping import SCHEMES
 from .checkpoint import Checkpoint, read_checkpoint
+from .lock import StoreLock
 from .store import StoreError, is_store, open_run
 
-__all__ = ["Prepared", "initial_fields", "memory_needed", "prepare"]
+__all__ = ["Prepared", "check_store_state", "initial_fields", "memory_needed", "prepare"]
 
 
 @dataclass
@@ -71,7 +72,9 @@ def prepare(
     if config.precision == "auto":  # the store records what the run used
         config = config.model_copy(update={"precision": str(config.dtype)})
     path = config.store_path
-    resuming = _prepare_store(path, resume, overwrite)
+    _check_folder(path)
+    resuming = check_store_state(path, resume, overwrite)
+    StoreLock(path).check()
     checkpoint = None
     if resuming:
         try:
@@ -87,8 +90,30 @@ def prepare(
     _check_memory(config, array_backend)
     fields = None
     if checkpoint is None:
-        fields = initial_fields(config, grid, array_backend)
+        try:
+            fields = initial_fields(config, grid, array_backend)
+        except MemoryError:
+            raise ConfigError(
+                [
+                    f"grid.shape: the initial fields of {'x'.join(map(str, grid.shape))} cells "
+                    "do not fit in the memory that is free; use a smaller grid or float32"
+                ]
+            ) from None
     return Prepared(config, path, array_backend, grid, checkpoint, fields)
+
+
+def _check_folder(path: Path) -> None:
+    """The store's folder can be made and written to (the first existing one above it is a
+    writable folder)."""
+    parent = path.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ConfigError([f"{path}: {parent} is a file, not a folder; choose another output path"])
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ConfigError(
+            [f"{path}: {parent} is not writable; choose another output path (output.path or --out)"]
+        )
 
 
 def memory_needed(config: RunConfig) -> int:
@@ -166,7 +191,7 @@ def _check_resumable(path: Path, config: RunConfig) -> None:
         )
 
 
-def _prepare_store(path: Path, resume: bool, overwrite: bool) -> bool:
+def check_store_state(path: Path, resume: bool, overwrite: bool) -> bool:
     """Check what may be done to ``path``; returns whether to resume. Writes nothing."""
     if resume and overwrite:
         raise ConfigError(["--resume and --overwrite exclude each other; give one"])

@@ -6,6 +6,7 @@ import hashlib
 import math
 import os
 import sys
+import warnings
 from typing import Any
 
 import numpy as np
@@ -19,8 +20,9 @@ from ..models.registry import spec_of
 from ..spectral import SpectralSpace
 from ..timestepping import StepControl, make_stepper
 from .handlers import BlowUpGuard, Checkpointer, ProgressBar, StoreHandler
+from .lock import StoreLock
 from .loop import Run, run_loop
-from .prepare import initial_fields, prepare
+from .prepare import Prepared, check_store_state, initial_fields, prepare
 from .store import StoreWriter, open_run, remove_store, trim_store
 
 __all__ = ["initial_fields", "run", "step_control"]
@@ -89,6 +91,16 @@ def run(
         overwrite=overwrite,
         fft=fft,
     )
+    if prepared.checkpoint is not None and prepared.checkpoint.finished:
+        return open_run(prepared.path)
+    with StoreLock(prepared.path):
+        check_store_state(prepared.path, resume, overwrite)  # again: no one else writes it now
+        _write(prepared, progress)
+    return open_run(prepared.path)
+
+
+def _write(prepared: Prepared, progress: bool | None) -> None:
+    """Start or resume the run (input checked, the store locked)."""
     config, path, array_backend, grid = (
         prepared.config,
         prepared.path,
@@ -97,15 +109,17 @@ def run(
     )
     checkpoint, fields = prepared.checkpoint, prepared.fields
     prepared.fields = None  # the stepper will hold its own copy
-    if checkpoint is not None and checkpoint.finished:
-        return open_run(path)
     spec = spec_of(config.model.kind)
-
-    # Input is good: from here on the store is written.
     if checkpoint is not None:
         import_wisdom(checkpoint.wisdom)
-    elif path.exists():
-        remove_store(path)  # --overwrite, or a --resume of a run that never checkpointed
+    elif path.exists():  # --overwrite, or a --resume of a run that never checkpointed
+        left = remove_store(path)
+        if left:
+            warnings.warn(
+                f"{path}: kept {len(left)} file(s) that are not the store's own "
+                f"({', '.join(item.name for item in left[:3])})",
+                stacklevel=2,
+            )
     model = spec.build(config.model)
     space = SpectralSpace(grid, array_backend, config.dtype)
     stepper = make_stepper(config.time.scheme, model, space, step_control(config))
@@ -148,7 +162,6 @@ def run(
     if progress if progress is not None else sys.stderr.isatty():
         handlers.append(ProgressBar())
     run_loop(current, handlers)
-    return open_run(path)
 
 
 def step_control(config: RunConfig) -> StepControl | None:

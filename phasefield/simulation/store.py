@@ -1,15 +1,21 @@
 """The output store: names, dims and attributes in one place; writing, opening, trimming.
 
-A store is a zarr (v3) group written through xarray. The first save creates it; each later save
-appends one chunk along ``t`` to every variable, data first and the ``t`` coordinate last. Every
-file zarr writes is replaced atomically, so whatever moment a run stops at, the store holds the
-saves whose ``t`` was written, and :func:`open_run` shows exactly those.
+A store is a zarr (v3) group written through xarray. The first save creates it, with a marker
+file (``.phasefield``, the store's id) that says the folder is phasefield's own; each later save
+appends one chunk along ``t`` to every variable, then commits it by writing the count of
+complete saves into the group's attributes (``saves``), the last write of a save. Every file
+zarr writes is replaced atomically, so whatever moment a run stops at, :func:`open_run` shows
+exactly the committed saves: a save cut short (arrays already resized, chunks not yet written)
+is not there. A committed save whose chunks are missing is damage, and is reported as such
+(integer variables are filled with -1 where a chunk is missing, never a plausible value).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import shutil
+import uuid
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -29,15 +35,22 @@ __all__ = [
     "Save",
     "StoreError",
     "StoreWriter",
+    "committed_saves",
     "is_store",
     "open_run",
     "remove_store",
     "set_status",
+    "store_id",
     "trim_store",
 ]
 
 #: The subgroup holding the checkpoint file (a group, so readers of the store skip it).
 CHECKPOINT_GROUP = "_checkpoint"
+#: The file that marks a folder as a phasefield store (written when the store is created).
+MARKER = ".phasefield"
+#: The fill value of integer variables: what a missing chunk would read as (no real count,
+#: id or step is negative).
+INTEGER_FILL = -1
 #: Largest chunk of a field, in bytes; a save of a bigger field is split along the first axis.
 MAX_CHUNK_BYTES = 64 * 2**20
 
@@ -59,7 +72,7 @@ class Save:
 
 
 def is_store(path: Path) -> bool:
-    """Whether ``path`` is a zarr group written by phasefield."""
+    """Whether ``path`` is a zarr group written by phasefield (one to read)."""
     try:
         group = zarr.open_group(path, mode="r")
     except (FileNotFoundError, zarr.errors.GroupNotFoundError, ValueError, OSError):
@@ -67,16 +80,46 @@ def is_store(path: Path) -> bool:
     return "phasefield_version" in group.attrs
 
 
-def remove_store(path: Path) -> None:
-    """Delete a phasefield store; refuse anything else."""
+def store_id(path: Path) -> str | None:
+    """The id in a store's marker file (None where there is none: not phasefield's own)."""
+    try:
+        return str(json.loads((Path(path) / MARKER).read_text())["store_id"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def remove_store(path: Path) -> list[Path]:
+    """Delete a phasefield store's own files (those its group lists, its checkpoint and its
+    marker), and the folder if nothing else is left in it; returns what was left. Refuses a
+    folder without the marker.
+
+    Raises
+    ------
+    StoreError
+        ``path`` is not marked as a phasefield store.
+    """
+    path = Path(path)
     if not path.exists():
-        return
-    if not is_store(path):
+        return []
+    if store_id(path) is None or not is_store(path):
         raise StoreError(
-            f"{path}: exists and is not a phasefield store; refusing to delete it. "
-            "Choose another output path."
+            f"{path}: exists and is not a phasefield store (no {MARKER} marker); refusing to "
+            "delete it. Choose another output path, or delete it yourself if it is yours."
         )
-    shutil.rmtree(path)
+    with _quiet_partials():
+        members = [name for name, _ in zarr.open_group(path, mode="r").members()]
+    for name in [*members, CHECKPOINT_GROUP]:
+        target = path / name
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+    for name in ("zarr.json", MARKER):
+        (path / name).unlink(missing_ok=True)
+    for leftover in path.glob("*.partial"):
+        leftover.unlink()
+    left = sorted(path.iterdir())
+    if not left:
+        path.rmdir()
+    return left
 
 
 def _field_chunks(shape: tuple[int, ...], itemsize: int, leading: int) -> tuple[int, ...]:
@@ -153,7 +196,7 @@ class StoreWriter:
     def create(self, save: Save) -> None:
         """Write the first save, creating the store (which must not exist)."""
         dataset = self._dataset(save)
-        encoding = {
+        encoding: dict[str, dict[str, Any]] = {
             name: {
                 "chunks": _field_chunks(
                     values.shape, values.dtype.itemsize, values.ndim - self.grid.ndim
@@ -161,8 +204,16 @@ class StoreWriter:
             }
             for name, values in save.fields.items()
         }
+        for name, variable in dataset.data_vars.items():
+            if variable.dtype.kind in "iu":
+                encoding.setdefault(str(name), {})["fill_value"] = INTEGER_FILL
+        identity = uuid.uuid4().hex
+        dataset.attrs.update(store_id=identity, saves=0)
         dataset.to_zarr(self.path, mode="w-", zarr_format=3, consolidated=False, encoding=encoding)
-        zarr.open_group(self.path, mode="r+").require_group(CHECKPOINT_GROUP)
+        (self.path / MARKER).write_text(json.dumps({"store_id": identity}) + "\n")
+        group = zarr.open_group(self.path, mode="r+")
+        group.require_group(CHECKPOINT_GROUP)
+        group.attrs["saves"] = 1  # the commit
         self.saves = 1
 
     def append(self, save: Save) -> None:
@@ -176,6 +227,7 @@ class StoreWriter:
             group[name].append(values[np.newaxis], axis=0)  # type: ignore[union-attr]
         group[STEP].append(np.array([save.step], dtype=np.int64), axis=0)  # type: ignore[union-attr]
         group[TIME].append(np.array([save.time], dtype=np.float64), axis=0)  # type: ignore[union-attr]
+        group.attrs["saves"] = self.saves + 1  # the commit: the save is complete
         self.saves += 1
 
     def write(self, save: Save) -> None:
@@ -218,31 +270,86 @@ def _open_group(path: Path, mode: str = "r") -> zarr.Group:
     return zarr.open_group(path, mode=mode)  # type: ignore[arg-type]
 
 
+def committed_saves(group: zarr.Group, arrays: Mapping[str, zarr.Array] | None = None) -> int:
+    """The saves a store holds complete: its ``saves`` attribute (stores of earlier versions:
+    the entries of ``t``), never more than every time series has."""
+    arrays = arrays if arrays is not None else _time_arrays(group)
+    if TIME not in arrays:
+        return 0
+    committed = group.attrs.get("saves")
+    count = int(arrays[TIME].shape[0]) if committed is None else int(committed)  # type: ignore[arg-type]
+    return min([count, *(int(array.shape[0]) for array in arrays.values())])
+
+
+def _chunks_per_save(array: zarr.Array) -> int:
+    return int(
+        np.prod([-(-n // c) for n, c in zip(array.shape[1:], array.chunks[1:], strict=True)])
+    )
+
+
+def _missing_chunks(path: Path, name: str, array: zarr.Array, saves: int) -> int:
+    """Chunks of the first ``saves`` saves of a time series that are not on disk."""
+    root = path / name / "c"
+    per_save = _chunks_per_save(array)
+    missing = 0
+    for index in range(saves):
+        node = root / str(index)
+        if array.ndim == 1:
+            found = int(node.is_file())
+        else:
+            found = sum(1 for item in node.rglob("*") if item.is_file()) if node.is_dir() else 0
+        missing += max(per_save - found, 0)
+    return missing
+
+
 def open_run(path: str | Path) -> xr.Dataset:
     """Open a finished, running or interrupted run's store as an ``xarray.Dataset``.
 
-    Every completed save is there; a save that was being written when the run stopped is not.
+    Every committed save is there; a save that was being written when the run stopped is not.
 
     Raises
     ------
     StoreError
-        If ``path`` is missing or not a phasefield store.
+        If ``path`` is missing, not a phasefield store, or damaged (unreadable metadata, a
+        committed save with missing chunks).
     """
     path = Path(path)
     group = _open_group(path)
-    arrays = _time_arrays(group)
-    saves = arrays[TIME].shape[0]
-    if all(array.shape[0] == saves for array in arrays.values()):
-        with _quiet_partials():
-            return xr.open_zarr(path, consolidated=False, chunks=None)
-    # A save was cut short: open each variable on its own and keep the complete saves.
+    try:
+        arrays = _time_arrays(group)
+        if TIME not in arrays:  # created, but the first save never completed
+            return xr.Dataset(attrs=dict(group.attrs))
+        saves = committed_saves(group, arrays)
+        if "saves" in group.attrs:  # stores of this version write every chunk of a save
+            for name, array in arrays.items():
+                missing = _missing_chunks(path, name, array, saves)
+                if missing:
+                    raise StoreError(
+                        f"{path}: damaged store: '{name}' misses {missing} chunk(s) of its "
+                        f"{saves} complete saves (deleted files?)"
+                    )
+        if all(int(array.shape[0]) == saves for array in arrays.values()):
+            with _quiet_partials():
+                return xr.open_zarr(path, consolidated=False, chunks=None)
+        return _committed_only(path, group, arrays, saves)
+    except StoreError:
+        raise
+    except (ValueError, KeyError, OSError) as err:  # unreadable metadata or chunks
+        raise StoreError(f"{path}: damaged store ({type(err).__name__}: {err})") from None
+
+
+def _committed_only(
+    path: Path, group: zarr.Group, arrays: Mapping[str, zarr.Array], saves: int
+) -> xr.Dataset:
+    """A store whose last save was cut short (some series longer than the committed saves):
+    each variable opened on its own and cut to the committed saves."""
     parts = []
     for name in arrays:
         others = [other for other in arrays if other != name]
         with _quiet_partials():
             dataset = xr.open_zarr(path, consolidated=False, chunks=None, drop_variables=others)
         parts.append(dataset.isel({TIME: slice(0, saves)}).drop_vars(TIME, errors="ignore"))
-    merged = xr.merge(parts, combine_attrs="override")
+    merged = xr.merge(parts, combine_attrs="override", compat="override")
     times = np.asarray(arrays[TIME][:saves])
     return merged.assign_coords({TIME: times}).assign_attrs(dict(group.attrs))
 
@@ -253,6 +360,8 @@ def trim_store(path: Path, saves: int) -> None:
     for array in _time_arrays(group).values():
         if array.shape[0] != saves:
             array.resize((saves, *array.shape[1:]))
+    if "saves" in group.attrs:
+        group.attrs["saves"] = saves
     for leftover in Path(path).rglob("*.partial"):  # torn atomic writes of a killed run
         leftover.unlink()
 

@@ -109,7 +109,12 @@ class StoreHandler(Handler):
     def finish(self, run: RunContext, outcome: str) -> None:
         if outcome == "complete" and self._last_saved_step != run.state.step:
             self._save(run)
-        self.flush(run)
+        try:
+            self.flush(run)
+        except Exception:
+            if outcome == "complete":
+                raise
+            # the run failed already (perhaps of this very write): record that it did
         timings = {
             key: round(float(value), 3)
             for key, value in run.info.items()
