@@ -134,10 +134,9 @@ def run_loop(run: Run, handlers: Sequence[Handler]) -> None:
         raise
     except Exception:
         for handler in handlers:
-            try:
+            # the cause may stop this too (a full disk): the first error is the one raised
+            with contextlib.suppress(Exception):
                 handler.finish(run, "failed")
-            except Exception:  # the cause may stop this too (a full disk): the first error counts
-                pass
         raise
     except KeyboardInterrupt as interrupt:
         # A second Ctrl-C may have cut a step in half: then nothing may be checkpointed.
