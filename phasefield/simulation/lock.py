@@ -49,10 +49,7 @@ class StoreLock:
         except (OSError, ValueError, KeyError, TypeError):
             who = "another process"
         return ConfigError(
-            [
-                f"{self.store}: being written by {who}; wait for it to end (its lock: "
-                f"{self.path})"
-            ]
+            [f"{self.store}: being written by {who}; wait for it to end (its lock: {self.path})"]
         )
 
     def check(self) -> None:
