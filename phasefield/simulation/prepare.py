@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import yaml
+import zarr
 
 from ..backend import Backend, BackendError, get_backend
 from ..config import ConfigError, RunConfig, load_config
@@ -25,11 +26,18 @@ from ..grid import Grid
 from ..models.registry import spec_of
 from ..models.spec import Start
 from ..timestepping import SCHEMES
-from .checkpoint import Checkpoint, read_checkpoint
+from .checkpoint import Binding, Checkpoint, load_checkpoint
 from .lock import StoreLock
-from .store import StoreError, is_store, open_run
+from .store import StoreError, committed_saves, is_store, open_run, store_id
 
-__all__ = ["Prepared", "check_store_state", "initial_fields", "memory_needed", "prepare"]
+__all__ = [
+    "Prepared",
+    "check_store_state",
+    "initial_fields",
+    "memory_needed",
+    "prepare",
+    "store_binding",
+]
 
 
 @dataclass
@@ -75,17 +83,19 @@ def prepare(
     _check_folder(path)
     resuming = check_store_state(path, resume, overwrite)
     StoreLock(path).check()
-    checkpoint = None
-    if resuming:
-        try:
-            _check_resumable(path, config)
-        except StoreError as err:
-            raise ConfigError([str(err)]) from None
-        checkpoint = read_checkpoint(path)
     try:
         array_backend = get_backend(config.backend, fft)  # type: ignore[arg-type]
     except BackendError as err:
         raise ConfigError([f"backend: {err}"]) from None
+    checkpoint = None
+    if resuming:
+        try:
+            _check_resumable(path, config)
+            expected = store_binding(path, config, array_backend.name)
+            committed = committed_saves(zarr.open_group(path, mode="r"))
+        except StoreError as err:
+            raise ConfigError([str(err)]) from None
+        checkpoint = load_checkpoint(path, expected, committed)
     grid = Grid(config.grid.shape, config.grid.spacings)
     _check_memory(config, array_backend)
     fields = None
@@ -114,6 +124,19 @@ def _check_folder(path: Path) -> None:
         raise ConfigError(
             [f"{path}: {parent} is not writable; choose another output path (output.path or --out)"]
         )
+
+
+def store_binding(path: Path, config: RunConfig, backend: str) -> Binding:
+    """What a checkpoint of the store at ``path`` must belong to: the store's id and recorded
+    config, and the run's grid, precision and backend."""
+    attrs = zarr.open_group(path, mode="r").attrs
+    return Binding(
+        store_id(path),
+        str(attrs.get("config_sha256", "")),
+        tuple(config.grid.shape),
+        str(config.precision),
+        backend,
+    )
 
 
 def memory_needed(config: RunConfig) -> int:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ...handler import Cadence, Handler, RunContext
-from ..checkpoint import write_checkpoint
+from ..checkpoint import Binding, write_checkpoint
+from ..prepare import store_binding
 
 __all__ = ["Checkpointer"]
 
@@ -17,6 +18,7 @@ class Checkpointer(Handler):
 
     def __init__(self, every_seconds: float, every_steps: int | None = None) -> None:
         self.cadence = Cadence(every_steps=every_steps, every_seconds=every_seconds)
+        self._binding: Binding | None = None
 
     def act(self, run: RunContext) -> None:
         self._write(run, finished=False)
@@ -27,6 +29,15 @@ class Checkpointer(Handler):
 
     def _write(self, run: RunContext, finished: bool) -> None:
         run.flush_saves()  # a checkpoint counts only saves that are in the store
+        if self._binding is None:  # the store exists from the first save on
+            self._binding = store_binding(run.store, run.config, run.backend.name)
         write_checkpoint(
-            run.store, run.state, run.backend, run.saves, run.save_index, finished, run.extras
+            run.store,
+            run.state,
+            run.backend,
+            run.saves,
+            run.save_index,
+            finished,
+            run.extras,
+            self._binding,
         )
