@@ -128,6 +128,8 @@ def summary_rows(dataset: Any) -> tuple[list[str], list[list[Any]]]:
     """Column names and rows of the scalar series of a store."""
     from .dims import TIME
 
+    if TIME not in dataset.variables:  # the first save never completed
+        return [TIME], []
     names = [name for name, variable in dataset.data_vars.items() if variable.dims == (TIME,)]
     order = ["step"] + sorted(name for name in names if name != "step")
     columns = [TIME] + [name for name in order if name in names]
@@ -161,7 +163,7 @@ def print_summary(path: Path, as_json: bool = False, out: Any = None) -> None:
         )
         out.write("\n")
         return
-    units = {name: dataset[name].attrs.get("units") for name in columns}
+    units = {name: dataset[name].attrs.get("units") for name in columns if name in dataset}
     print(
         f"{path}: {attrs.get('name')} ({attrs.get('model')}), status {attrs.get('status')}, "
         f"{len(rows)} saves, {attrs.get('backend')} {attrs.get('precision')}",

@@ -28,7 +28,7 @@ from ..models.spec import Start
 from ..timestepping import SCHEMES
 from .checkpoint import Binding, Checkpoint, load_checkpoint
 from .lock import StoreLock
-from .store import StoreError, committed_saves, is_store, open_run, store_id
+from .store import StoreError, check_removable, committed_saves, is_store, open_run, store_id
 
 __all__ = [
     "Prepared",
@@ -230,6 +230,10 @@ def check_store_state(path: Path, resume: bool, overwrite: bool) -> bool:
     if resume:
         return True
     if overwrite:
+        try:
+            check_removable(path)
+        except StoreError as err:
+            raise ConfigError([str(err)]) from None
         return False
     raise ConfigError(
         [f"{path}: already exists; pass --overwrite to replace it or --resume to continue it"]

@@ -6,7 +6,6 @@ import hashlib
 import math
 import os
 import sys
-import warnings
 from typing import Any
 
 import numpy as np
@@ -113,13 +112,7 @@ def _write(prepared: Prepared, progress: bool | None) -> None:
     if checkpoint is not None:
         import_wisdom(checkpoint.wisdom)
     elif path.exists():  # --overwrite, or a --resume of a run that never checkpointed
-        left = remove_store(path)
-        if left:
-            warnings.warn(
-                f"{path}: kept {len(left)} file(s) that are not the store's own "
-                f"({', '.join(item.name for item in left[:3])})",
-                stacklevel=2,
-            )
+        remove_store(path)
     model = spec.build(config.model)
     space = SpectralSpace(grid, array_backend, config.dtype)
     stepper = make_stepper(config.time.scheme, model, space, step_control(config))

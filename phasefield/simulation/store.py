@@ -31,10 +31,12 @@ from ..grid import Grid
 
 __all__ = [
     "CHECKPOINT_GROUP",
+    "MARKER",
     "TIME",
     "Save",
     "StoreError",
     "StoreWriter",
+    "check_removable",
     "committed_saves",
     "is_store",
     "open_run",
@@ -88,38 +90,54 @@ def store_id(path: Path) -> str | None:
         return None
 
 
-def remove_store(path: Path) -> list[Path]:
-    """Delete a phasefield store's own files (those its group lists, its checkpoint and its
-    marker), and the folder if nothing else is left in it; returns what was left. Refuses a
-    folder without the marker.
+def _own_names(path: Path) -> set[str]:
+    with _quiet_partials():
+        members = {name for name, _ in zarr.open_group(path, mode="r").members()}
+    return {*members, CHECKPOINT_GROUP, "zarr.json", MARKER}
+
+
+def check_removable(path: Path) -> None:
+    """Refuse to remove ``path`` unless it is a marked phasefield store holding nothing but
+    its own files (what ``--overwrite`` deletes).
 
     Raises
     ------
     StoreError
-        ``path`` is not marked as a phasefield store.
+        Not marked as a phasefield store, or holding other files (named).
     """
     path = Path(path)
-    if not path.exists():
-        return []
     if store_id(path) is None or not is_store(path):
         raise StoreError(
             f"{path}: exists and is not a phasefield store (no {MARKER} marker); refusing to "
             "delete it. Choose another output path, or delete it yourself if it is yours."
         )
-    with _quiet_partials():
-        members = [name for name, _ in zarr.open_group(path, mode="r").members()]
-    for name in [*members, CHECKPOINT_GROUP]:
+    own = _own_names(path)
+    foreign = sorted(
+        item.name for item in path.iterdir() if item.name not in own and item.suffix != ".partial"
+    )
+    if foreign:
+        raise StoreError(
+            f"{path}: holds files that are not the store's own ({', '.join(foreign[:5])}); "
+            "move them, or choose another output path"
+        )
+
+
+def remove_store(path: Path) -> None:
+    """Delete a phasefield store: its own files only (see :func:`check_removable`, which it
+    checks first), then the folder."""
+    path = Path(path)
+    if not path.exists():
+        return
+    check_removable(path)
+    for name in _own_names(path):
         target = path / name
         if target.is_dir() and not target.is_symlink():
             shutil.rmtree(target)
-    for name in ("zarr.json", MARKER):
-        (path / name).unlink(missing_ok=True)
+        elif target.exists():
+            target.unlink()
     for leftover in path.glob("*.partial"):
         leftover.unlink()
-    left = sorted(path.iterdir())
-    if not left:
-        path.rmdir()
-    return left
+    path.rmdir()
 
 
 def _field_chunks(shape: tuple[int, ...], itemsize: int, leading: int) -> tuple[int, ...]:

@@ -1,0 +1,223 @@
+"""Nothing silently wrong: checkpoints bound to their store, one writer per store, saves that
+are complete or invisible, damage reported as damage, exit codes that say what happened."""
+
+from __future__ import annotations
+
+import errno
+import json
+import shutil
+
+import numpy as np
+import pytest
+import zarr
+
+import phasefield as pf
+from phasefield.cli import main
+from phasefield.simulation import store as store_module
+from phasefield.simulation.checkpoint import checkpoint_path
+from phasefield.simulation.lock import StoreLock, lock_path
+
+from ..helpers import assert_identical_stores, config, interrupt_then_resume, write_config
+
+
+def _cli(*args) -> int:
+    return main([str(a) for a in args])
+
+
+@pytest.fixture
+def finished(tmp_path):
+    """A small run through the CLI: its config file and store."""
+    path = write_config(tmp_path, config(checkpoint={"every_steps": 8}))
+    out = tmp_path / "run.zarr"
+    assert _cli("run", path, "--out", out, "--quiet") == 0
+    return path, out
+
+
+# --- exit codes by cause ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-2", "1.5"])
+def test_a_bad_thread_count_is_bad_input(tmp_path, capsys, monkeypatch, value):
+    monkeypatch.setenv("PHASEFIELD_THREADS", value)
+    path = write_config(tmp_path, config())
+    assert _cli("run", path, "--out", tmp_path / "t.zarr") == 2
+    err = capsys.readouterr().err
+    assert f"PHASEFIELD_THREADS: must be a whole number of at least 1 (got '{value}')" in err
+    assert "Traceback" not in err and not (tmp_path / "t.zarr").exists()
+
+
+def test_a_bad_fftw_planner_is_bad_input(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PHASEFIELD_FFTW_PLANNER", "FFTW_FAST")
+    path = write_config(tmp_path, config(grid={"shape": [30, 34]}))  # a shape not planned yet
+    assert _cli("run", path, "--out", tmp_path / "p.zarr") == 2
+    assert "PHASEFIELD_FFTW_PLANNER: must be one of FFTW_ESTIMATE" in capsys.readouterr().err
+
+
+def test_an_output_path_under_a_file_is_bad_input(tmp_path, capsys):
+    (tmp_path / "plain").write_text("not a folder")
+    path = write_config(tmp_path, config())
+    assert _cli("run", path, "--out", tmp_path / "plain" / "run.zarr") == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+
+
+def test_an_unexpected_error_is_exit_1_with_its_traceback_in_a_named_log(
+    tmp_path, capsys, monkeypatch
+):
+    from phasefield.simulation.handlers import guard
+
+    def broken(self, run):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(guard.BlowUpGuard, "act", broken)
+    path = write_config(tmp_path, config())
+    out = tmp_path / "bug.zarr"
+    assert _cli("run", path, "--out", out) == 1
+    err = capsys.readouterr().err
+    assert "error: the run failed: ZeroDivisionError: a bug; the traceback is in" in err
+    (log,) = tmp_path.glob("bug.zarr.*.error.log")
+    assert str(log) in err and "Traceback" in log.read_text() and "Traceback" not in err
+    assert pf.open_run(out).attrs["status"] == "failed"
+
+
+def test_a_failed_write_marks_the_store_failed_and_keeps_the_earlier_saves(
+    tmp_path, capsys, monkeypatch
+):
+    original = store_module.StoreWriter.append
+
+    def full(self, save):
+        if self.saves == 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        original(self, save)
+
+    monkeypatch.setattr(store_module.StoreWriter, "append", full)
+    path = write_config(tmp_path, config())
+    out = tmp_path / "full.zarr"
+    assert _cli("run", path, "--out", out, "--quiet") == 1
+    assert "No space left on device" in capsys.readouterr().err
+    kept = pf.open_run(out)
+    assert kept.attrs["status"] == "failed" and kept.sizes["t"] == 3
+
+
+# --- checkpoints bound to their store ------------------------------------------------------
+
+
+def test_a_checkpoint_of_another_store_is_refused(finished, tmp_path, capsys):
+    path, out = finished
+    other = tmp_path / "other.zarr"
+    assert _cli("run", path, "--out", other, "--quiet") == 0
+    shutil.copy(checkpoint_path(other), checkpoint_path(out))
+    stamp = (out / "zarr.json").read_bytes()
+    assert _cli("run", path, "--out", out, "--resume") == 2
+    err = capsys.readouterr().err
+    assert f"{checkpoint_path(out)}: does not belong to {out}: store id" in err
+    assert (out / "zarr.json").read_bytes() == stamp
+
+
+def test_a_checkpoint_counting_more_saves_than_the_store_holds_is_refused(finished, capsys):
+    path, out = finished
+    store_module.trim_store(out, 2)
+    assert _cli("run", path, "--out", out, "--resume") == 2
+    assert "it counts 5 saves, the store holds 2" in capsys.readouterr().err
+
+
+def test_the_previous_checkpoint_resumes_bit_identically(tmp_path, monkeypatch, recwarn):
+    """A run interrupted after several checkpoints, its latest checkpoint then torn: the
+    resume takes the previous one, with a warning, and still ends bit-identical."""
+    data = config(checkpoint={"every_steps": 8}, output={"every": 2.5})
+    reference, _, _ = interrupt_then_resume(data, tmp_path, monkeypatch, step=30)
+    out = tmp_path / "resumed.zarr"
+    latest = checkpoint_path(out)
+    latest.write_bytes(latest.read_bytes()[:100])  # torn beyond repair
+    store = pf.run(data, out=out, resume=True)
+    assert any("resuming from the previous checkpoint" in str(w.message) for w in recwarn)
+    assert_identical_stores(reference, store)
+
+
+def test_every_checkpoint_damaged_is_bad_input_naming_them(finished, capsys):
+    path, out = finished
+    for previous in (False, True):
+        checkpoint_path(out, previous).write_bytes(b"not a checkpoint")
+    assert _cli("run", path, "--out", out, "--resume") == 2
+    err = capsys.readouterr().err
+    assert f"{checkpoint_path(out)}: damaged checkpoint" in err
+    assert "no good checkpoint to resume from; use --overwrite" in err
+
+
+# --- one writer, own files only ------------------------------------------------------------
+
+
+def test_a_store_being_written_is_refused_to_a_second_writer(finished, capsys):
+    path, out = finished
+    held = StoreLock(out).acquire()
+    try:
+        for flags in (["--overwrite"], ["--resume"]):
+            assert _cli("run", path, "--out", out, *flags) == 2
+            assert "being written by process" in capsys.readouterr().err
+        assert _cli("validate", path, "--out", out, "--overwrite") == 2
+        assert pf.open_run(out).attrs["status"] == "complete"
+    finally:
+        held.release()
+    assert _cli("run", path, "--out", out, "--quiet", "--overwrite") == 0
+
+
+def test_a_lock_left_by_a_killed_writer_is_no_lock(finished):
+    path, out = finished
+    lock_path(out).write_text(json.dumps({"pid": 999999, "host": "here", "started": 0}))
+    assert _cli("run", path, "--out", out, "--quiet", "--overwrite") == 0
+    assert not lock_path(out).exists()
+
+
+def test_overwrite_needs_the_marker_and_deletes_only_the_stores_files(finished, capsys):
+    path, out = finished
+    (out / "notes.txt").write_text("mine")
+    assert _cli("run", path, "--out", out, "--quiet", "--overwrite") == 2
+    assert "holds files that are not the store's own (notes.txt)" in capsys.readouterr().err
+    assert (out / "notes.txt").read_text() == "mine" and (out / "zarr.json").is_file()
+    (out / "notes.txt").unlink()
+    assert _cli("run", path, "--out", out, "--quiet", "--overwrite") == 0
+    (out / store_module.MARKER).unlink()  # a folder that merely looks like a store
+    assert _cli("run", path, "--out", out, "--overwrite") == 2
+    assert "no .phasefield marker" in capsys.readouterr().err
+    assert (out / "c").is_dir()
+
+
+# --- complete saves or none; damage reported -----------------------------------------------
+
+
+def test_a_torn_append_is_not_a_save(finished, capsys):
+    """The time series resized (as zarr's append does first) but the save never committed:
+    readers show the committed saves only, never a save at t = NaN or of fill values."""
+    path, out = finished
+    group = zarr.open_group(out, mode="r+")
+    for name in ("t", "step", "free_energy"):
+        array = group[name]
+        array.resize((array.shape[0] + 1,))
+    dataset = pf.open_run(out)
+    assert dataset.sizes["t"] == 5 and np.isfinite(dataset.t.values).all()
+    assert (dataset.step.values >= 0).all()
+    assert _cli("summary", out) == 0 and "5 saves" in capsys.readouterr().out
+    assert _cli("run", path, "--out", out, "--quiet", "--resume") == 0  # finished: unchanged
+
+
+def test_a_missing_chunk_is_damage(finished, capsys):
+    _, out = finished
+    (out / "c" / "c" / "2" / "0" / "0").unlink()
+    assert _cli("summary", out) == 2
+    assert "damaged store: 'c' misses 1 chunk(s) of its 5 complete saves" in (
+        capsys.readouterr().err
+    )
+
+
+def test_unreadable_metadata_is_damage(finished, capsys):
+    _, out = finished
+    (out / "free_energy" / "zarr.json").write_text("{ not json")
+    assert _cli("summary", out) == 2
+    assert "damaged store (" in capsys.readouterr().err
+
+
+def test_a_store_whose_first_save_never_completed_opens_empty(tmp_path, capsys):
+    out = tmp_path / "new.zarr"
+    group = zarr.open_group(out, mode="w")
+    group.attrs.update(phasefield_version="x", name="new", status="running")
+    assert pf.open_run(out).sizes.get("t", 0) == 0
+    assert _cli("summary", out) == 0 and "0 saves" in capsys.readouterr().out
