@@ -79,6 +79,21 @@ def test_an_unexpected_error_is_exit_1_with_its_traceback_in_a_named_log(
     assert pf.open_run(out).attrs["status"] == "failed"
 
 
+def test_running_out_of_memory_mid_run_says_so(tmp_path, capsys, monkeypatch):
+    from phasefield.simulation.handlers import guard
+
+    def exhausted(self, run):
+        raise MemoryError
+
+    monkeypatch.setattr(guard.BlowUpGuard, "act", exhausted)
+    path = write_config(tmp_path, config())
+    assert _cli("run", path, "--out", tmp_path / "m.zarr") == 1
+    assert "error: the run ran out of memory; use a smaller grid or float32" in (
+        capsys.readouterr().err
+    )
+    assert pf.open_run(tmp_path / "m.zarr").attrs["status"] == "failed"
+
+
 def test_a_failed_write_marks_the_store_failed_and_keeps_the_earlier_saves(
     tmp_path, capsys, monkeypatch
 ):

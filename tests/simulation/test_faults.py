@@ -1,0 +1,68 @@
+"""kill -9 at 20 random moments of a run and its resumes: the store always opens, with no
+save at t = NaN and no save of fill values, `summary` reads it, and the resumed run ends
+bit-identical to an uninterrupted one."""
+
+from __future__ import annotations
+
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import phasefield as pf
+
+from ..helpers import assert_identical_stores, config, write_config
+
+
+def _command(*args) -> list[str]:
+    return [sys.executable, "-m", "phasefield", *map(str, args)]
+
+
+def _saves(out: Path) -> int:
+    try:
+        return pf.open_run(out).sizes.get("t", 0)
+    except Exception:  # not created yet
+        return 0
+
+
+@pytest.mark.slow
+def test_kill_9_at_twenty_random_moments(tmp_path):
+    data = config(
+        grid={"shape": [96, 96]},
+        time={"dt": 0.25, "end": 150.0},
+        output={"every": 2.5},
+        checkpoint={"every_steps": 23},
+    )
+    path = write_config(tmp_path, data)
+    reference = tmp_path / "reference.zarr"
+    subprocess.run(_command("run", path, "--out", reference, "--quiet"), check=True)
+    expected = pf.open_run(reference)
+    total = expected.sizes["t"]
+    out = tmp_path / "killed.zarr"
+    draw = random.Random(20261207)
+    for attempt in range(20):
+        flags = ["--resume"] if out.exists() else []
+        process = subprocess.Popen(_command("run", path, "--out", out, "--quiet", *flags))
+        target = min(_saves(out) + draw.randint(1, 6), total - 2)
+        deadline = time.monotonic() + 60
+        while _saves(out) < target and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.002)
+        time.sleep(draw.uniform(0.0, 0.03))  # mid-step, mid-save or mid-checkpoint
+        process.send_signal(signal.SIGKILL)
+        assert process.wait() == -signal.SIGKILL, f"attempt {attempt}: the run ended first"
+        if not out.exists():
+            continue
+        store = pf.open_run(out)  # whatever the moment: it opens, with complete saves only
+        assert np.isfinite(store.t.values).all(), attempt
+        assert (store.step.values >= 0).all(), attempt
+        assert np.isfinite(store.c.values).all(), attempt
+        summary = subprocess.run(_command("summary", out), capture_output=True, text=True)
+        assert summary.returncode == 0, summary.stderr
+    finished = subprocess.run(_command("run", path, "--out", out, "--quiet", "--resume"))
+    assert finished.returncode == 0
+    assert_identical_stores(expected, pf.open_run(out))
