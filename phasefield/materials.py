@@ -51,7 +51,7 @@ BOLTZMANN = 1.380649e-23  # J/K (SI 2019, exact)
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Quantity(_Section):
