@@ -367,7 +367,7 @@ def _committed_only(
         with _quiet_partials():
             dataset = xr.open_zarr(path, consolidated=False, chunks=None, drop_variables=others)
         parts.append(dataset.isel({TIME: slice(0, saves)}).drop_vars(TIME, errors="ignore"))
-    merged = xr.merge(parts, combine_attrs="override", compat="override")
+    merged = xr.merge(parts, combine_attrs="override", compat="override", join="outer")
     times = np.asarray(arrays[TIME][:saves])
     return merged.assign_coords({TIME: times}).assign_attrs(dict(group.attrs))
 
