@@ -26,6 +26,25 @@ BASE: dict[str, Any] = {
 }
 
 
+AL_MG_BASE: dict[str, Any] = {
+    "name": "almg",
+    "seed": 5,
+    "backend": "numpy",
+    "grid": {"shape": [48, 48], "spacing": 2e-9},
+    "time": {"dt": 1.0, "end": 0.2},
+    "output": {"every": 0.1},
+    "model": {
+        "kind": "al_mg",
+        "composition": {"wt_percent": 15.0},
+        "temperature": 523.0,
+        "order_parameters": 6,
+        "gb_width": 6e-9,
+        "time_step": {"safety": 0.4},
+    },
+    "initial": {"grains": {"kind": "voronoi", "count": 6}},
+}
+
+
 def config(**changes: Any) -> dict[str, Any]:
     """BASE with top-level sections updated (dicts merged one level deep)."""
     return merged(BASE, **changes)
@@ -40,6 +59,30 @@ def merged(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
         else:
             data[key] = value
     return data
+
+
+def grain_config(**model: Any) -> dict[str, Any]:
+    """A small grain-growth run (96^2, 8 order parameters, 25 Voronoi grains).
+
+    ``model`` updates its model section.
+    """
+    return {
+        "name": "gg",
+        "seed": 3,
+        "backend": "numpy",
+        "grid": {"shape": [96, 96]},
+        "time": {"dt": 1.0, "end": 40.0},
+        "output": {"every": 10.0},
+        "model": {
+            "kind": "grain_growth",
+            "order_parameters": 8,
+            "gb_energy": 1.0,
+            "gb_width": 4.0,
+            "gb_mobility": 1.0,
+            **model,
+        },
+        "initial": {"grains": {"kind": "voronoi", "count": 25}},
+    }
 
 
 def write_config(folder: Path, data: dict[str, Any], name: str = "run.yaml") -> Path:

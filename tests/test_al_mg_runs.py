@@ -19,27 +19,18 @@ from phasefield.models.al_mg.solidus import SolidusWarning
 from phasefield.spectral import SpectralSpace
 from phasefield.timestepping import make_stepper
 
-from .helpers import assert_identical_stores, interrupt_then_resume, merged, write_config
+from .bad_configs import AL_MG_MODEL_CHANGES
+from .helpers import (
+    AL_MG_BASE,
+    assert_identical_stores,
+    interrupt_then_resume,
+    merged,
+    write_config,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
-BASE = {
-    "name": "almg",
-    "seed": 5,
-    "backend": "numpy",
-    "grid": {"shape": [48, 48], "spacing": 2e-9},
-    "time": {"dt": 1.0, "end": 0.2},
-    "output": {"every": 0.1},
-    "model": {
-        "kind": "al_mg",
-        "composition": {"wt_percent": 15.0},
-        "temperature": 523.0,
-        "order_parameters": 6,
-        "gb_width": 6e-9,
-        "time_step": {"safety": 0.4},
-    },
-    "initial": {"grains": {"kind": "voronoi", "count": 6}},
-}
+BASE = AL_MG_BASE
 
 
 def config(**changes):
@@ -60,21 +51,7 @@ def slower_boundaries(data, factor=1e4):
     prefactor["value"] /= factor
 
 
-@pytest.mark.parametrize(
-    ("change", "expected"),
-    [
-        ({"material": "al_zn"}, "model.material: unknown material 'al_zn'"),
-        ({"temperature": -5.0}, "model.temperature: temperatures must be above 0 K"),
-        ({"temperature": 1500.0}, "model.temperature: 1500 K is outside the material's data"),
-        (
-            {"temperature": {"schedule": [[0, 300], [600, 523], [500, 523]]}},
-            "model.temperature.schedule: times must be strictly increasing",
-        ),
-        ({"composition": {"wt_percent": 115.0}}, "model.composition: wt_percent must be"),
-        ({"composition": {"mole_fraction": -0.1}}, "model.composition: mole_fraction must be"),
-        ({"order_parameters": 1}, "model.order_parameters: must be at least 2"),
-    ],
-)
+@pytest.mark.parametrize(("change", "expected"), AL_MG_MODEL_CHANGES)
 def test_bad_model_keys_exit_2_naming_the_key(tmp_path, capsys, change, expected):
     assert_refused(tmp_path, capsys, config(model={**BASE["model"], **change}), expected)
 

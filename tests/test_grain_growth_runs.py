@@ -15,59 +15,14 @@ from phasefield.models.grain_growth import GrainGrowth
 from phasefield.spectral import SpectralSpace
 from phasefield.timestepping import make_stepper
 
-from .helpers import assert_identical_stores, interrupt_then_resume, write_config
+from .bad_configs import GRAIN_CHANGES, grain_case
+from .helpers import assert_identical_stores, grain_config, interrupt_then_resume, write_config
 
 
-def grain_config(**model):
-    return {
-        "name": "gg",
-        "seed": 3,
-        "backend": "numpy",
-        "grid": {"shape": [96, 96]},
-        "time": {"dt": 1.0, "end": 40.0},
-        "output": {"every": 10.0},
-        "model": {
-            "kind": "grain_growth",
-            "order_parameters": 8,
-            "gb_energy": 1.0,
-            "gb_width": 4.0,
-            "gb_mobility": 1.0,
-            **model,
-        },
-        "initial": {"grains": {"kind": "voronoi", "count": 25}},
-    }
-
-
-@pytest.mark.parametrize(
-    ("change", "expected"),
-    [
-        ({"model": {"order_parameters": 1}}, "model.order_parameters: must be at least 2"),
-        (
-            {"initial": {"grains": {"kind": "voronoi", "count": 500}}},
-            "initial.grains.count: 500 grains do not fit",
-        ),
-        ({"model": {"gb_width": 1.5}}, "model.gb_width: 1.5 is under 2 grid spacings"),
-        ({"model": {"gb_energy": -1}}, "model.gb_energy: must be greater than 0"),
-        (
-            {"initial": {"c": {"kind": "uniform", "value": 0.5}}},
-            "initial: grain_growth starts from",
-        ),
-        ({"model": {"remap": {"buffer": 0}}}, "model.remap.buffer: must be greater than 0"),
-        (
-            {"time": {"scheme": "sbdf2", "adaptive": {"tolerance": 1e-3}}},
-            "time.adaptive: not for grain_growth",
-        ),
-    ],
-)
+@pytest.mark.parametrize(("change", "expected"), GRAIN_CHANGES)
 def test_bad_grain_inputs_name_their_key(change, expected):
-    data = grain_config()
-    for key, value in change.items():
-        if key in ("model", "time"):
-            data[key].update(value)
-        else:
-            data[key] = value
     with pytest.raises(pf.ConfigError) as caught:
-        pf.load_config(data)
+        pf.load_config(grain_case(change))
     assert any(line.startswith(expected) for line in caught.value.problems), caught.value.problems
 
 

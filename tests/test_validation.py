@@ -5,13 +5,17 @@ or fill the disk, grids that cannot fit in memory, expressions that cannot be ev
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 import yaml
 
 from phasefield.cli import main
 
+from .bad_configs import every_bad_config
 from .helpers import config, write_config
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _both(tmp_path, capsys, path) -> list[str]:
@@ -119,3 +123,34 @@ def test_validate_checks_the_store_path_as_run_does(tmp_path, capsys):
         assert "already exists; pass --overwrite" in capsys.readouterr().err
     assert main(["validate", str(path), "--out", str(out), "--overwrite"]) == 0
     assert main(["validate", str(path), "--out", str(out), "--resume"]) == 0
+
+
+@pytest.mark.parametrize(("data", "expected"), every_bad_config())
+def test_validate_and_run_refuse_every_bad_config_of_the_tests_alike(
+    tmp_path, capsys, data, expected
+):
+    """The bad configs of test_config, test_grain_growth_runs and test_al_mg_runs (from
+    tests/bad_configs.py): each refused by both, within 2 s, with the same message naming it."""
+    lines = _both(tmp_path, capsys, write_config(tmp_path, data))
+    assert any(expected in line for line in lines), lines
+
+
+SHIPPED = [
+    pytest.param(
+        path,
+        id=str(path.relative_to(ROOT)),
+        marks=[pytest.mark.slow] if path.stem.endswith("_3d") else [],
+    )
+    for path in sorted((ROOT / "runs").rglob("*.yaml"))
+    if not path.stem.startswith("sweep")
+]
+
+
+@pytest.mark.parametrize("path", SHIPPED)
+def test_every_shipped_config_validates(tmp_path, path):
+    """What validate accepts, run starts: both run prepare() (run's own path is tested by the
+    runs of these configs elsewhere). The 3-D configs meant for a GPU build their initial
+    grains on the CPU here (grain colouring on 256^3 takes 2 minutes), so they are slow."""
+    out = tmp_path / "out.zarr"
+    assert main(["validate", str(path), "--out", str(out), "--backend", "numpy"]) == 0
+    assert not out.exists()

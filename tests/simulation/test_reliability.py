@@ -117,15 +117,22 @@ def test_a_failed_write_marks_the_store_failed_and_keeps_the_earlier_saves(
 
 
 def test_a_checkpoint_of_another_store_is_refused(finished, tmp_path, capsys):
+    """Of a store of the same config, by its id; of another grid, by its id and its grid."""
     path, out = finished
-    other = tmp_path / "other.zarr"
-    assert _cli("run", path, "--out", other, "--quiet") == 0
-    shutil.copy(checkpoint_path(other), checkpoint_path(out))
     stamp = (out / "zarr.json").read_bytes()
-    assert _cli("run", path, "--out", out, "--resume") == 2
-    err = capsys.readouterr().err
-    assert f"{checkpoint_path(out)}: does not belong to {out}: store id" in err
-    assert (out / "zarr.json").read_bytes() == stamp
+    for name, grid in (("same", [32, 32]), ("other", [48, 48])):
+        other = tmp_path / f"{name}.zarr"
+        other_config = write_config(tmp_path, config(grid={"shape": grid}), f"{name}.yaml")
+        assert _cli("run", other_config, "--out", other, "--quiet") == 0
+        shutil.copy(checkpoint_path(other), checkpoint_path(out))
+        assert _cli("run", path, "--out", out, "--resume") == 2
+        lines = capsys.readouterr().err.splitlines()
+        prefix = f"error: {checkpoint_path(out)}: does not belong to {out}:"
+        assert f"{prefix} store id" in "\n".join(lines)
+        assert (f"{prefix} grid (48, 48) (checkpoint) against (32, 32) (now)" in lines) == (
+            name == "other"
+        ), lines
+        assert (out / "zarr.json").read_bytes() == stamp
 
 
 def test_a_checkpoint_counting_more_saves_than_the_store_holds_is_refused(finished, capsys):
