@@ -66,3 +66,28 @@ def test_kill_9_at_twenty_random_moments(tmp_path):
     finished = subprocess.run(_command("run", path, "--out", out, "--quiet", "--resume"))
     assert finished.returncode == 0
     assert_identical_stores(expected, pf.open_run(out))
+
+
+@pytest.mark.slow
+def test_a_second_process_cannot_overwrite_a_running_store(tmp_path):
+    """The case of the issue: `--overwrite` from a second process used to delete the store a
+    running process was writing, and both exited 0. Now the second is refused (exit 2, naming
+    the writer's pid), and the first finishes its store."""
+    data = config(
+        grid={"shape": [128, 128]}, time={"dt": 0.25, "end": 10000.0}, output={"every": 500.0}
+    )
+    path = write_config(tmp_path, data)
+    out = tmp_path / "busy.zarr"
+    first = subprocess.Popen(_command("run", path, "--out", out, "--quiet"))
+    deadline = time.monotonic() + 60
+    while _saves(out) < 1 and first.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    second = subprocess.run(
+        _command("run", path, "--out", out, "--overwrite"), capture_output=True, text=True
+    )
+    assert first.poll() is None, "the first run ended before the second started"
+    assert second.returncode == 2
+    assert f"being written by process {first.pid}" in second.stderr
+    assert first.wait() == 0
+    store = pf.open_run(out)
+    assert store.attrs["status"] == "complete" and store.sizes["t"] == 21

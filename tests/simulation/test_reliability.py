@@ -155,13 +155,33 @@ def test_the_previous_checkpoint_resumes_bit_identically(tmp_path, monkeypatch, 
     assert_identical_stores(reference, store)
 
 
-def test_every_checkpoint_damaged_is_bad_input_naming_them(finished, capsys):
+def _garbage(file):
+    file.write_bytes(b"not a checkpoint")
+
+
+def _pickled(file):
+    """An archive holding an object array (loading it would unpickle)."""
+    with file.open("wb") as handle:
+        np.savez(handle, **{"spectral.c": np.array([object()], dtype=object)})
+
+
+def _flipped(file):
+    """One byte of array data changed: the zip's CRC no longer matches."""
+    data = bytearray(file.read_bytes())
+    data[len(data) // 3] ^= 0xFF
+    file.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage", [_garbage, _pickled, _flipped])
+def test_every_checkpoint_damaged_is_bad_input_naming_them(finished, capsys, damage):
     path, out = finished
     for previous in (False, True):
-        checkpoint_path(out, previous).write_bytes(b"not a checkpoint")
+        damage(checkpoint_path(out, previous))
     assert _cli("run", path, "--out", out, "--resume") == 2
     err = capsys.readouterr().err
-    assert f"{checkpoint_path(out)}: damaged checkpoint" in err
+    assert "Traceback" not in err
+    for previous in (False, True):
+        assert f"{checkpoint_path(out, previous)}: damaged checkpoint" in err
     assert "no good checkpoint to resume from; use --overwrite" in err
 
 
@@ -224,10 +244,12 @@ def test_a_torn_append_is_not_a_save(finished, capsys):
 def test_a_missing_chunk_is_damage(finished, capsys):
     _, out = finished
     (out / "c" / "c" / "2" / "0" / "0").unlink()
-    assert _cli("summary", out) == 2
-    assert "damaged store: 'c' misses 1 chunk(s) of its 5 complete saves" in (
-        capsys.readouterr().err
-    )
+    for command in (["summary", out], ["export", out, "--vtk", out.parent / "vtk"]):
+        assert _cli(*command) == 2
+        assert "damaged store: 'c' misses 1 chunk(s) of its 5 complete saves" in (
+            capsys.readouterr().err
+        )
+    assert not (out.parent / "vtk").exists()
 
 
 def test_unreadable_metadata_is_damage(finished, capsys):
