@@ -127,3 +127,20 @@ def assert_identical_stores(first: Any, second: Any) -> None:
         a, b = first[name].values, second[name].values
         assert a.shape == b.shape, name
         assert np.array_equal(a, b), f"{name} differs"
+
+
+def cli_command(*args: Any) -> list[str]:
+    """The command line of ``phasefield ARGS`` in a new interpreter (for runs to kill)."""
+    import sys
+
+    return [sys.executable, "-m", "phasefield", *map(str, args)]
+
+
+def committed_saves(out: Path) -> int:
+    """How many saves the store at ``out`` shows (0 before it exists or while it is created)."""
+    import phasefield as pf
+
+    try:
+        return int(pf.open_run(out).sizes.get("t", 0))
+    except Exception:  # not created yet
+        return 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 import phasefield as pf
 from phasefield.cli import main
 
-from .helpers import assert_identical_stores, config, write_config
+from .helpers import assert_identical_stores, cli_command, committed_saves, config, write_config
 
 
 def run_cli(*args: str) -> int:
@@ -137,10 +136,6 @@ def test_a_blow_up_exits_1_and_leaves_a_store_that_opens(tmp_path, capsys):
 # --- kill -9 at any moment ------------------------------------------------------------------
 
 
-def _command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "phasefield", *map(str, args)]
-
-
 @pytest.fixture(scope="module")
 def long_run(tmp_path_factory):
     """A run of a few seconds with frequent saves and checkpoints, and its uninterrupted result."""
@@ -153,15 +148,8 @@ def long_run(tmp_path_factory):
     )
     path = write_config(folder, data)
     reference = folder / "reference.zarr"
-    subprocess.run(_command("run", path, "--out", reference, "--quiet"), check=True)
+    subprocess.run(cli_command("run", path, "--out", reference, "--quiet"), check=True)
     return path, pf.open_run(reference)
-
-
-def _saves(out: Path) -> int:
-    try:
-        return pf.open_run(out).sizes["t"]
-    except Exception:  # not created yet
-        return 0
 
 
 def _kill_after(
@@ -169,7 +157,7 @@ def _kill_after(
 ) -> None:
     """Kill once the store holds ``saves`` saves, ``extra`` seconds later (mid-step or mid-save)."""
     deadline = time.monotonic() + 60
-    while _saves(out) < saves and process.poll() is None and time.monotonic() < deadline:
+    while committed_saves(out) < saves and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
     time.sleep(extra)
     process.send_signal(sig)
@@ -182,12 +170,12 @@ def test_resume_after_kill_9_is_bit_identical(long_run, tmp_path, kills):
     out = tmp_path / "killed.zarr"
     for attempt, (saves, extra) in enumerate(kills):
         flags = ["--resume"] if attempt else []
-        process = subprocess.Popen(_command("run", path, "--out", out, "--quiet", *flags))
+        process = subprocess.Popen(cli_command("run", path, "--out", out, "--quiet", *flags))
         _kill_after(process, out, saves, extra)
         assert process.wait() == -signal.SIGKILL
-        left = _saves(out)  # whatever the moment, the store opens with the completed saves
+        left = committed_saves(out)  # whatever the moment, the store opens with the completed saves
         assert 1 <= left < total
-    finished = subprocess.run(_command("run", path, "--out", out, "--quiet", "--resume"))
+    finished = subprocess.run(cli_command("run", path, "--out", out, "--quiet", "--resume"))
     assert finished.returncode == 0
     assert_identical_stores(reference, pf.open_run(out))
 
@@ -197,7 +185,7 @@ def test_ctrl_c_or_sigterm_checkpoints_and_exits_130(long_run, tmp_path, sig):
     path, reference = long_run
     out = tmp_path / "interrupted.zarr"
     process = subprocess.Popen(
-        _command("run", path, "--out", out, "--quiet"), stderr=subprocess.PIPE, text=True
+        cli_command("run", path, "--out", out, "--quiet"), stderr=subprocess.PIPE, text=True
     )
     _kill_after(process, out, 6, 0.01, sig)
     _, err = process.communicate()
@@ -205,6 +193,7 @@ def test_ctrl_c_or_sigterm_checkpoints_and_exits_130(long_run, tmp_path, sig):
     assert "with --resume" in err
     assert pf.open_run(out).attrs["status"] == "interrupted"
     assert (
-        subprocess.run(_command("run", path, "--out", out, "--quiet", "--resume")).returncode == 0
+        subprocess.run(cli_command("run", path, "--out", out, "--quiet", "--resume")).returncode
+        == 0
     )
     assert_identical_stores(reference, pf.open_run(out))

@@ -7,27 +7,14 @@ from __future__ import annotations
 import random
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import phasefield as pf
 
-from ..helpers import assert_identical_stores, config, write_config
-
-
-def _command(*args) -> list[str]:
-    return [sys.executable, "-m", "phasefield", *map(str, args)]
-
-
-def _saves(out: Path) -> int:
-    try:
-        return pf.open_run(out).sizes.get("t", 0)
-    except Exception:  # not created yet
-        return 0
+from ..helpers import assert_identical_stores, cli_command, committed_saves, config, write_config
 
 
 @pytest.mark.slow
@@ -40,17 +27,19 @@ def test_kill_9_at_twenty_random_moments(tmp_path):
     )
     path = write_config(tmp_path, data)
     reference = tmp_path / "reference.zarr"
-    subprocess.run(_command("run", path, "--out", reference, "--quiet"), check=True)
+    subprocess.run(cli_command("run", path, "--out", reference, "--quiet"), check=True)
     expected = pf.open_run(reference)
     total = expected.sizes["t"]
     out = tmp_path / "killed.zarr"
     draw = random.Random(20261207)
     for attempt in range(20):
         flags = ["--resume"] if out.exists() else []
-        process = subprocess.Popen(_command("run", path, "--out", out, "--quiet", *flags))
-        target = min(_saves(out) + draw.randint(1, 6), total - 2)
+        process = subprocess.Popen(cli_command("run", path, "--out", out, "--quiet", *flags))
+        target = min(committed_saves(out) + draw.randint(1, 6), total - 2)
         deadline = time.monotonic() + 60
-        while _saves(out) < target and process.poll() is None and time.monotonic() < deadline:
+        while (
+            committed_saves(out) < target and process.poll() is None and time.monotonic() < deadline
+        ):
             time.sleep(0.002)
         time.sleep(draw.uniform(0.0, 0.03))  # mid-step, mid-save or mid-checkpoint
         process.send_signal(signal.SIGKILL)
@@ -61,9 +50,9 @@ def test_kill_9_at_twenty_random_moments(tmp_path):
         assert np.isfinite(store.t.values).all(), attempt
         assert (store.step.values >= 0).all(), attempt
         assert np.isfinite(store.c.values).all(), attempt
-        summary = subprocess.run(_command("summary", out), capture_output=True, text=True)
+        summary = subprocess.run(cli_command("summary", out), capture_output=True, text=True)
         assert summary.returncode == 0, summary.stderr
-    finished = subprocess.run(_command("run", path, "--out", out, "--quiet", "--resume"))
+    finished = subprocess.run(cli_command("run", path, "--out", out, "--quiet", "--resume"))
     assert finished.returncode == 0
     assert_identical_stores(expected, pf.open_run(out))
 
@@ -78,12 +67,12 @@ def test_a_second_process_cannot_overwrite_a_running_store(tmp_path):
     )
     path = write_config(tmp_path, data)
     out = tmp_path / "busy.zarr"
-    first = subprocess.Popen(_command("run", path, "--out", out, "--quiet"))
+    first = subprocess.Popen(cli_command("run", path, "--out", out, "--quiet"))
     deadline = time.monotonic() + 60
-    while _saves(out) < 1 and first.poll() is None and time.monotonic() < deadline:
+    while committed_saves(out) < 1 and first.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
     second = subprocess.run(
-        _command("run", path, "--out", out, "--overwrite"), capture_output=True, text=True
+        cli_command("run", path, "--out", out, "--overwrite"), capture_output=True, text=True
     )
     assert first.poll() is None, "the first run ended before the second started"
     assert second.returncode == 2
