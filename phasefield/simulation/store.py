@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import shutil
 import uuid
 import warnings
@@ -48,8 +49,10 @@ __all__ = [
 
 #: The subgroup holding the checkpoint file (a group, so readers of the store skip it).
 CHECKPOINT_GROUP = "_checkpoint"
-#: The file that marks a folder as a phasefield store (written when the store is created).
-MARKER = ".phasefield"
+#: The attribute of the store's root ``zarr.json`` that marks it as phasefield's own: a random
+#: id (32 hex digits) written when the store is created. An attribute, not a file beside the
+#: arrays: zarr warns about every file in a group that is not a node of the hierarchy.
+MARKER = "store_id"
 #: The fill value of integer variables: what a missing chunk would read as (no real count,
 #: id or step is negative).
 INTEGER_FILL = -1
@@ -83,17 +86,23 @@ def is_store(path: Path) -> bool:
 
 
 def store_id(path: Path) -> str | None:
-    """The id in a store's marker file (None where there is none: not phasefield's own)."""
+    """The store's id, from the root ``zarr.json`` (None where there is none: not phasefield's
+    own, or unreadable). The file is parsed, not searched: a folder whose metadata merely
+    mentions phasefield is no store of it."""
     try:
-        return str(json.loads((Path(path) / MARKER).read_text())["store_id"])
+        metadata = json.loads((Path(path) / "zarr.json").read_text())
+        identity = metadata["attributes"][MARKER]
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    if not isinstance(identity, str) or not re.fullmatch(r"[0-9a-f]{32}", identity):
+        return None
+    return identity
 
 
 def _own_names(path: Path) -> set[str]:
     with _quiet_partials():
         members = {name for name, _ in zarr.open_group(path, mode="r").members()}
-    return {*members, CHECKPOINT_GROUP, "zarr.json", MARKER}
+    return {*members, CHECKPOINT_GROUP, "zarr.json"}
 
 
 def check_removable(path: Path) -> None:
@@ -108,8 +117,9 @@ def check_removable(path: Path) -> None:
     path = Path(path)
     if store_id(path) is None or not is_store(path):
         raise StoreError(
-            f"{path}: exists and is not a phasefield store (no {MARKER} marker); refusing to "
-            "delete it. Choose another output path, or delete it yourself if it is yours."
+            f"{path}: exists and is not a phasefield store (no {MARKER} in its zarr.json); "
+            "refusing to delete it. Choose another output path, or delete it yourself if it "
+            "is yours."
         )
     own = _own_names(path)
     foreign = sorted(
@@ -225,10 +235,8 @@ class StoreWriter:
         for name, variable in dataset.data_vars.items():
             if variable.dtype.kind in "iu":
                 encoding.setdefault(str(name), {})["fill_value"] = INTEGER_FILL
-        identity = uuid.uuid4().hex
-        dataset.attrs.update(store_id=identity, saves=0)
+        dataset.attrs.update({MARKER: uuid.uuid4().hex, "saves": 0})
         dataset.to_zarr(self.path, mode="w-", zarr_format=3, consolidated=False, encoding=encoding)
-        (self.path / MARKER).write_text(json.dumps({"store_id": identity}) + "\n")
         group = zarr.open_group(self.path, mode="r+")
         group.require_group(CHECKPOINT_GROUP)
         group.attrs["saves"] = 1  # the commit

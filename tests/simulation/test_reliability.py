@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import json
 import shutil
+import warnings
 
 import numpy as np
 import pytest
@@ -217,10 +218,22 @@ def test_overwrite_needs_the_marker_and_deletes_only_the_stores_files(finished, 
     assert (out / "notes.txt").read_text() == "mine" and (out / "zarr.json").is_file()
     (out / "notes.txt").unlink()
     assert _cli("run", path, "--out", out, "--quiet", "--overwrite") == 0
-    (out / store_module.MARKER).unlink()  # a folder that merely looks like a store
+    metadata = json.loads((out / "zarr.json").read_text())
+    del metadata["attributes"]["store_id"]  # a folder that merely looks like a store
+    (out / "zarr.json").write_text(json.dumps(metadata))
     assert _cli("run", path, "--out", out, "--overwrite") == 2
-    assert "no .phasefield marker" in capsys.readouterr().err
+    assert "not a phasefield store (no store_id in its zarr.json)" in capsys.readouterr().err
     assert (out / "c").is_dir()
+
+
+def test_a_store_is_a_plain_zarr_hierarchy(finished):
+    """The marker and the checkpoint live where zarr expects nothing else: listing the store's
+    members warns about no file (a marker file beside the arrays made zarr warn)."""
+    _, out = finished
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        members = dict(zarr.open_group(out, mode="r").members())
+    assert {"c", "t", "step", "_checkpoint"} <= set(members)
 
 
 # --- complete saves or none; damage reported -----------------------------------------------
