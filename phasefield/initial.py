@@ -19,6 +19,7 @@ from .schema import (
     FileInitial,
     UniformInitial,
     VoronoiGrains,
+    load_field_file,
 )
 
 __all__ = [
@@ -50,7 +51,7 @@ def field_values(name: str, condition: Any, seed: int, grid: Grid) -> np.ndarray
             values += rng.uniform(-condition.noise, condition.noise, size=grid.shape)
         return values
     if isinstance(condition, FileInitial):
-        return np.load(condition.path, allow_pickle=False).astype(np.float64)
+        return load_field_file(condition.path, grid.ndim).astype(np.float64)
     if isinstance(condition, ExpressionInitial):
         expression = parse_expression(condition.expression, EXPRESSION_VARIABLES)
         variables: dict[str, object] = {}
@@ -70,7 +71,7 @@ def grain_ids(condition: Any, seed: int, grid: Grid) -> np.ndarray:
     if isinstance(condition, VoronoiGrains):
         ids = voronoi_ids(grid, condition.count, initial_rng(seed, "grains"))
     else:
-        ids = np.load(condition.path, allow_pickle=False)
+        ids = np.ascontiguousarray(load_field_file(condition.path, grid.ndim))
     return _dense(ids).reshape(grid.shape)
 
 

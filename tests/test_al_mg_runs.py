@@ -198,7 +198,7 @@ def test_store_has_the_outputs_with_units(tmp_path):
         assert name in run
     expected = {
         "precipitate_fraction": "1",
-        "c_matrix": "wt%",
+        "c_matrix": "percent",
         "lattice_parameter": "m",
         "mean_grain_size": "m",
         "temperature": "K",

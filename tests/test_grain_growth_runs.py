@@ -65,9 +65,9 @@ def test_a_coarse_boundary_warns(tmp_path, capsys):
 
 def test_store_holds_order_parameters_ids_and_distributions(tmp_path, capsys):
     ds = pf.run(grain_config(), out=tmp_path / "gg.zarr")
-    assert ds.eta.dims == ("t", "op", "x", "y")
+    assert ds.eta.dims == ("t", "op", "y", "x")
     assert ds.eta.shape == (5, 8, 96, 96)
-    assert ds.grain_id.dims == ("t", "x", "y")
+    assert ds.grain_id.dims == ("t", "y", "x")
     assert ds.grain_size_distribution.dims == ("t", "size_bin")
     assert ds.neighbour_distribution.dims == ("t", "neighbours")
     counts = ds.grain_count.values

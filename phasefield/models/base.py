@@ -26,6 +26,7 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
+from ..dims import DIMENSIONLESS
 from ..expression import Expression
 from ..solvers.diffusion import DiffusionProblem
 from ..spectral import SpectralSpace
@@ -115,8 +116,12 @@ class SpectralModel(ABC):
 
     #: Names of the fields, in the order they are stepped and stored.
     fields: ClassVar[tuple[str, ...]]
-    #: Units of fields and scalar series (empty for the unitless generic models).
-    units: ClassVar[Mapping[str, str]] = {}
+    #: Units of every stored variable (fields, series, coordinates): a string pint parses.
+    #: The generic models are nondimensional (``"1"`` for everything).
+    units: ClassVar[Mapping[str, str]] = DIMENSIONLESS
+    #: ``long_name`` of stored variables where the model says more than
+    #: :data:`phasefield.dims.LONG_NAMES`.
+    long_names: ClassVar[Mapping[str, str]] = {}
 
     @property
     def spectral_fields(self) -> tuple[str, ...]:
@@ -133,9 +138,9 @@ class SpectralModel(ABC):
         """Fields kept in real space only: the conserved ones and auxiliary ones (default none)."""
         return self.conserved_fields
 
-    def units_of(self, ndim: int) -> dict[str, str]:
+    def units_of(self, ndim: int) -> Mapping[str, str]:
         """Units of every stored variable on a grid of ``ndim`` axes (default :attr:`units`)."""
-        return dict(self.units)
+        return self.units
 
     def landing_time(self, time: float) -> float | None:
         """A time after ``time`` that steps should land on (e.g. a schedule's kink), or None."""

@@ -14,6 +14,8 @@ from .initial import (
     UniformInitial,
     VoronoiGrains,
     check_field_initial,
+    file_shape,
+    load_field_file,
     resolve_path,
 )
 
@@ -27,6 +29,8 @@ __all__ = [
     "UniformInitial",
     "VoronoiGrains",
     "check_field_initial",
+    "file_shape",
     "format_validation_error",
+    "load_field_file",
     "resolve_path",
 ]

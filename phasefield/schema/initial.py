@@ -18,6 +18,8 @@ __all__ = [
     "UniformInitial",
     "VoronoiGrains",
     "check_field_initial",
+    "file_shape",
+    "load_field_file",
     "resolve_path",
 ]
 
@@ -42,8 +44,25 @@ class UniformInitial(Strict):
     noise: NonNegativeFloat = 0.0
 
 
+def file_shape(shape: tuple[int, ...], grid_ndim: int) -> tuple[int, ...]:
+    """The shape an initial file of an array of ``shape`` (grid order: components, then x, y,
+    z) must have: the store's layout, components first, then the grid axes reversed
+    (``[z,] y, x``), so that ``ds.c.isel(t=-1).values`` from a store is a valid file."""
+    leading = len(shape) - grid_ndim
+    return (*shape[:leading], *reversed(shape[leading:]))
+
+
+def load_field_file(path: Path, grid_ndim: int) -> np.ndarray:
+    """An initial file's array in the grid's order (the file is in the store's layout, see
+    :func:`file_shape`): a transposed view."""
+    array = np.load(path, allow_pickle=False)
+    leading = array.ndim - grid_ndim
+    return np.transpose(array, (*range(leading), *reversed(range(leading, array.ndim))))
+
+
 class FileInitial(Strict):
-    """A ``.npy`` file with the grid's shape (checked when the whole config is validated)."""
+    """A ``.npy`` file in the store's layout ``([components,] [z,] y, x)`` (its shape is
+    checked when the whole config is validated)."""
 
     kind: Literal["file"]
     path: Path
@@ -100,9 +119,11 @@ def check_field_initial(
     problems: list[str] = []
     if isinstance(condition, FileInitial):
         stored = np.load(condition.path, mmap_mode="r", allow_pickle=False).shape
-        if stored != shape:
+        expected = file_shape(shape, grid_ndim)
+        if stored != expected:
             problems.append(
-                f"initial.{name}.path: {condition.path} has shape {stored}; expected {shape}"
+                f"initial.{name}.path: {condition.path} has shape {stored}; expected "
+                f"{expected} (the store's layout: [components,] [z,] y, x)"
             )
     elif isinstance(condition, ExpressionInitial):
         axes = EXPRESSION_VARIABLES[:grid_ndim]

@@ -49,13 +49,14 @@ def select_saves(times: Sequence[float] | None, stored: np.ndarray) -> list[int]
 
 
 def _point_data(save: xr.Dataset, axes: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """Every grid field of one save as 3-D Fortran-ordered arrays, stacks split by component."""
+    """Every grid field of one save as 3-D Fortran-ordered arrays indexed ``[x, y, z]`` (the
+    store holds ``[z,] y, x``), stacks split by component."""
     data: dict[str, np.ndarray] = {}
     for name, variable in save.data_vars.items():
         dims = variable.dims
-        if tuple(dims[-len(axes) :]) != axes:
+        if not set(axes) <= set(dims):
             continue  # a scalar series or a distribution
-        values = variable.values
+        values = variable.transpose(..., *axes).values  # VTK's order: x, y, z
         if values.dtype.kind == "b":
             values = values.astype(np.uint8)
         stacks = values.reshape((-1, *values.shape[-len(axes) :]))

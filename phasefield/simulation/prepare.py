@@ -92,7 +92,7 @@ def prepare(
         try:
             _check_resumable(path, config)
             expected = store_binding(path, config, array_backend.name)
-            committed = committed_saves(zarr.open_group(path, mode="r"))
+            committed = committed_saves(zarr.open_group(path, mode="r", use_consolidated=False))
         except StoreError as err:
             raise ConfigError([str(err)]) from None
         checkpoint = load_checkpoint(path, expected, committed)
@@ -129,7 +129,7 @@ def _check_folder(path: Path) -> None:
 def store_binding(path: Path, config: RunConfig, backend: str) -> Binding:
     """What a checkpoint of the store at ``path`` must belong to: the store's id and recorded
     config, and the run's grid, precision and backend."""
-    attrs = zarr.open_group(path, mode="r").attrs
+    attrs = zarr.open_group(path, mode="r", use_consolidated=False).attrs
     return Binding(
         store_id(path),
         str(attrs.get("config_sha256", "")),

@@ -138,6 +138,7 @@ def _write(prepared: Prepared, progress: bool | None) -> None:
         grid,
         _store_attrs(config, array_backend.name, array_backend.fft_engine, array_backend.device),
         units=model.units_of(grid.ndim),
+        long_names=model.long_names,
         component_dims=dict(config.model.stack_dims),
         coords={name: values for a in analyses for name, values in a.coords.items()},
     )

@@ -27,7 +27,7 @@ import numpy as np
 import xarray as xr
 import zarr
 
-from ..dims import STEP, TIME
+from ..dims import DIMENSIONLESS, LONG_NAMES, STEP, TIME, stored_axes
 from ..grid import Grid
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "StoreWriter",
     "check_removable",
     "committed_saves",
+    "consolidate",
     "is_store",
     "open_run",
     "remove_store",
@@ -79,7 +80,7 @@ class Save:
 def is_store(path: Path) -> bool:
     """Whether ``path`` is a zarr group written by phasefield (one to read)."""
     try:
-        group = zarr.open_group(path, mode="r")
+        group = _group(path)
     except (FileNotFoundError, zarr.errors.GroupNotFoundError, ValueError, OSError):
         return False
     return "phasefield_version" in group.attrs
@@ -101,7 +102,7 @@ def store_id(path: Path) -> str | None:
 
 def _own_names(path: Path) -> set[str]:
     with _quiet_partials():
-        members = {name for name, _ in zarr.open_group(path, mode="r").members()}
+        members = {name for name, _ in _group(path).members()}
     return {*members, CHECKPOINT_GROUP, "zarr.json"}
 
 
@@ -168,7 +169,11 @@ class StoreWriter:
     attrs : mapping
         Store attributes (``config``, ``phasefield_version``, ``backend``, ``precision``, ...).
     units : mapping
-        ``units`` attribute per variable, where the model has units.
+        ``units`` of every variable and coordinate (a string pint parses); default
+        dimensionless.
+    long_names : mapping
+        ``long_name`` of variables where the model says more than
+        :data:`phasefield.dims.LONG_NAMES`.
     component_dims : mapping
         The dim name of each stacked field's leading axis (``{"eta": "op"}``).
     coords : mapping
@@ -180,30 +185,39 @@ class StoreWriter:
         path: Path,
         grid: Grid,
         attrs: Mapping[str, Any],
-        units: Mapping[str, str] | None = None,
+        units: Mapping[str, str] = DIMENSIONLESS,
+        long_names: Mapping[str, str] | None = None,
         component_dims: Mapping[str, str] | None = None,
         coords: Mapping[str, np.ndarray] | None = None,
     ) -> None:
         self.path = Path(path)
         self.grid = grid
         self.attrs = dict(attrs)
-        self.units = dict(units or {})
+        self.units = units
+        self.long_names = {**LONG_NAMES, **(long_names or {})}
         self.component_dims = dict(component_dims or {})
         self.coords = dict(coords or {})
         self.saves = 0
 
     def _field_dims(self, name: str, values: np.ndarray) -> tuple[str, ...]:
+        axes = stored_axes(self.grid.axes)
         if values.ndim == self.grid.ndim:
-            return (TIME, *self.grid.axes)
-        return (TIME, self.component_dims.get(name, f"{name}_component"), *self.grid.axes)
+            return (TIME, *axes)
+        return (TIME, self.component_dims.get(name, f"{name}_component"), *axes)
+
+    def _stored(self, values: np.ndarray) -> np.ndarray:
+        """A field (or stack) in the store's axis order: grid axes reversed (a view)."""
+        leading = values.ndim - self.grid.ndim
+        order = (*range(leading), *reversed(range(leading, values.ndim)))
+        return np.transpose(values, order)
 
     def _dataset(self, save: Save) -> xr.Dataset:
         variables: dict[str, Any] = {
-            name: (self._field_dims(name, values), values[np.newaxis])
+            name: (self._field_dims(name, values), self._stored(values)[np.newaxis])
             for name, values in save.fields.items()
         }
         for name, value in save.scalars.items():
-            variables[name] = ((TIME,), np.array([value], dtype=np.float64))
+            variables[name] = ((TIME,), _scalar(value))
         for name, (dims, values) in save.series.items():
             variables[name] = ((TIME, *dims), values[np.newaxis])
         variables[STEP] = ((TIME,), np.array([save.step], dtype=np.int64))
@@ -215,10 +229,11 @@ class StoreWriter:
                 if dim in self.coords:
                     coords[dim] = self.coords[dim]
         dataset = xr.Dataset(variables, coords=coords, attrs=self.attrs)
-        for name, unit in self.units.items():
-            if name in dataset.variables:
-                dataset[name].attrs["units"] = unit
-        dataset[TIME].attrs["long_name"] = "model time"
+        for variable in dataset.variables:
+            key = str(variable)
+            if key not in self.long_names:
+                raise KeyError(f"variable {key!r} has no long_name (phasefield.dims.LONG_NAMES)")
+            dataset[key].attrs.update(long_name=self.long_names[key], units=self.units[key])
         return dataset
 
     def create(self, save: Save) -> None:
@@ -227,7 +242,9 @@ class StoreWriter:
         encoding: dict[str, dict[str, Any]] = {
             name: {
                 "chunks": _field_chunks(
-                    values.shape, values.dtype.itemsize, values.ndim - self.grid.ndim
+                    self._stored(values).shape,
+                    values.dtype.itemsize,
+                    values.ndim - self.grid.ndim,
                 )
             }
             for name, values in save.fields.items()
@@ -237,18 +254,18 @@ class StoreWriter:
                 encoding.setdefault(str(name), {})["fill_value"] = INTEGER_FILL
         dataset.attrs.update({MARKER: uuid.uuid4().hex, "saves": 0})
         dataset.to_zarr(self.path, mode="w-", zarr_format=3, consolidated=False, encoding=encoding)
-        group = zarr.open_group(self.path, mode="r+")
+        group = _group(self.path, mode="r+")
         group.require_group(CHECKPOINT_GROUP)
         group.attrs["saves"] = 1  # the commit
         self.saves = 1
 
     def append(self, save: Save) -> None:
         """Append one save; ``t`` goes last so that a half-written save stays invisible."""
-        group = zarr.open_group(self.path, mode="r+")
+        group = _group(self.path, mode="r+")
         for name, values in save.fields.items():
-            group[name].append(values[np.newaxis], axis=0)  # type: ignore[union-attr]
+            group[name].append(self._stored(values)[np.newaxis], axis=0)  # type: ignore[union-attr]
         for name, value in save.scalars.items():
-            group[name].append(np.array([value], dtype=np.float64), axis=0)  # type: ignore[union-attr]
+            group[name].append(_scalar(value), axis=0)  # type: ignore[union-attr]
         for name, (_dims, values) in save.series.items():
             group[name].append(values[np.newaxis], axis=0)  # type: ignore[union-attr]
         group[STEP].append(np.array([save.step], dtype=np.int64), axis=0)  # type: ignore[union-attr]
@@ -261,6 +278,13 @@ class StoreWriter:
             self.create(save)
         else:
             self.append(save)
+
+
+def _scalar(value: float | int) -> np.ndarray:
+    """One entry of a scalar series: counts stay integers, everything else is float64."""
+    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+        return np.array([value], dtype=np.int64)
+    return np.array([value], dtype=np.float64)
 
 
 @contextlib.contextmanager
@@ -293,7 +317,7 @@ def _open_group(path: Path, mode: str = "r") -> zarr.Group:
         raise StoreError(
             f"{path}: not a phasefield store (no zarr group with phasefield attributes)"
         )
-    return zarr.open_group(path, mode=mode)  # type: ignore[arg-type]
+    return _group(path, mode=mode)
 
 
 def committed_saves(group: zarr.Group, arrays: Mapping[str, zarr.Array] | None = None) -> int:
@@ -356,12 +380,18 @@ def open_run(path: str | Path) -> xr.Dataset:
                     )
         if all(int(array.shape[0]) == saves for array in arrays.values()):
             with _quiet_partials():
-                return xr.open_zarr(path, consolidated=False, chunks=None)
-        return _committed_only(path, group, arrays, saves)
+                return _in_store_order(xr.open_zarr(path, consolidated=False, chunks=None))
+        return _in_store_order(_committed_only(path, group, arrays, saves))
     except StoreError:
         raise
     except (ValueError, KeyError, OSError) as err:  # unreadable metadata or chunks
         raise StoreError(f"{path}: damaged store ({type(err).__name__}: {err})") from None
+
+
+def _in_store_order(dataset: xr.Dataset) -> xr.Dataset:
+    """Fields as ``(t, [component,] [z,] y, x)``: stores of phasefield 0.1.0 hold them
+    as ``(t, [component,] x, y[, z])`` and read the same way through this (a lazy view)."""
+    return dataset.transpose(TIME, ..., "z", "y", "x", missing_dims="ignore")
 
 
 def _committed_only(
@@ -381,8 +411,10 @@ def _committed_only(
 
 
 def trim_store(path: Path, saves: int) -> None:
-    """Cut every time series back to its first ``saves`` entries (before a resume)."""
+    """Cut every time series back to its first ``saves`` entries (before a resume). The store
+    is marked ``running`` first, which drops its consolidated metadata (stale from now on)."""
     group = _open_group(path, mode="r+")
+    group.attrs["status"] = "running"
     for array in _time_arrays(group).values():
         if array.shape[0] != saves:
             array.resize((saves, *array.shape[1:]))
@@ -393,6 +425,25 @@ def trim_store(path: Path, saves: int) -> None:
 
 
 def set_status(path: Path, status: str, **attrs: Any) -> None:
-    """Record the run's status (``running``, ``complete``, ``failed``, ``interrupted``)."""
-    group = zarr.open_group(path, mode="r+")
+    """Record the run's status (``running``, ``complete``, ``failed``, ``interrupted``); a run
+    that ended, however, gets its metadata consolidated, so that plain ``xr.open_zarr`` opens
+    it in one read and without warnings."""
+    group = _group(path, mode="r+")
     group.attrs.update({"status": status, **attrs})
+    if status != "running":
+        consolidate(path)
+
+
+def consolidate(path: Path) -> None:
+    """Gather the metadata of every array into the root ``zarr.json`` (zarr's consolidated
+    metadata). Any later write of the root's attributes by phasefield drops it again (every
+    phasefield open ignores it: see :func:`_group`), so it is never stale after a resume."""
+    with warnings.catch_warnings(), _quiet_partials():
+        warnings.filterwarnings("ignore", message="Consolidated metadata is currently not part")
+        zarr.consolidate_metadata(path, zarr_format=3)
+
+
+def _group(path: Path, mode: str = "r") -> zarr.Group:
+    """The store's root group, read from the arrays' own metadata, never from consolidated
+    metadata (which may describe an earlier state while a resume writes)."""
+    return zarr.open_group(path, mode=mode, use_consolidated=False)  # type: ignore[arg-type]

@@ -52,7 +52,9 @@ def test_fields_round_trip_with_positions_and_times(tmp_path):
     arrays, shape, spacing = read_vti(files[0])
     assert shape == (24, 16, 1)
     assert spacing[:2] == [0.5, 0.5]
-    np.testing.assert_array_equal(arrays["c"][:, :, 0], dataset["c"].sel(t=10.0).values)
+    np.testing.assert_array_equal(
+        arrays["c"][:, :, 0], dataset["c"].sel(t=10.0).transpose("x", "y").values
+    )
     collection = (tmp_path / "vtk" / "small.pvd").read_text()
     assert 'timestep="10.0"' in collection and 'file="small_00001.vti"' in collection
 
@@ -82,10 +84,12 @@ def test_a_stack_becomes_one_array_per_component_and_ids_stay_integers(tmp_path)
     assert len(files) == dataset.sizes["t"] + 1
     arrays, _, _ = read_vti(files[-2])
     assert sorted(arrays) == [f"eta_{i}" for i in range(6)] + ["grain_id"]
-    np.testing.assert_array_equal(arrays["eta_2"][:, :, 0], dataset["eta"].isel(t=-1, op=2).values)
+    np.testing.assert_array_equal(
+        arrays["eta_2"][:, :, 0], dataset["eta"].isel(t=-1, op=2).transpose("x", "y").values
+    )
     assert arrays["grain_id"].dtype.kind == "i"
     np.testing.assert_array_equal(
-        arrays["grain_id"][:, :, 0], dataset["grain_id"].isel(t=-1).values
+        arrays["grain_id"][:, :, 0], dataset["grain_id"].isel(t=-1).transpose("x", "y").values
     )
 
 

@@ -15,7 +15,7 @@ def test_saves_start_at_zero_end_at_the_end_and_land_on_the_cadence(tmp_path):
     data = config(time={"dt": 0.4, "end": 11.0}, output={"every": 3.0})
     ds = pf.run(data, out=tmp_path / "a.zarr")
     np.testing.assert_array_equal(ds.t.values, [0.0, 3.0, 6.0, 9.0, 11.0])
-    assert ds.c.dims == ("t", "x", "y")
+    assert ds.c.dims == ("t", "y", "x")
     assert ds.c.shape == (5, 32, 32)
     assert ds.attrs["status"] == "complete"
     assert ds.attrs["backend"] == "numpy" and ds.attrs["precision"] == "float64"
@@ -67,7 +67,7 @@ def test_one_and_three_dimensional_runs(tmp_path):
     three = pf.run(
         config(grid={"shape": [8, 8, 8], "spacing": [1.0, 1.0, 2.0]}), out=tmp_path / "three.zarr"
     )
-    assert three.c.dims == ("t", "x", "y", "z")
+    assert three.c.dims == ("t", "z", "y", "x")
     np.testing.assert_array_equal(three.z.values, 2.0 * np.arange(8))
 
 
@@ -79,7 +79,7 @@ def test_expression_initial_condition(tmp_path):
         time={"dt": 0.5, "end": 1.0},
     )
     ds = pf.run(data, out=tmp_path / "e.zarr")
-    x, y = np.meshgrid(np.arange(32.0), np.arange(32.0), indexing="ij")
+    y, x = np.meshgrid(np.arange(32.0), np.arange(32.0), indexing="ij")  # the store's (y, x)
     expected = 0.5 + 0.01 * np.cos(2 * np.pi * x / 32) * np.sin(2 * np.pi * y / 32)
     np.testing.assert_allclose(ds.c.isel(t=0).values, expected, atol=1e-15)
 

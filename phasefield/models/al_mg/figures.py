@@ -93,10 +93,10 @@ def _last_planes(
     planes = {}
     for name in names:
         if name in last:
-            values = last[name].values
-            while values.ndim > 2:
-                values = values[..., values.shape[-1] // 2]
-            planes[name] = values.T
+            field = last[name]
+            if "z" in field.dims:
+                field = field.isel(z=field.sizes["z"] // 2)
+            planes[name] = field.transpose("y", "x").values  # x across
     spacing = float(dataset["x"].values[1] - dataset["x"].values[0])
     return planes, dataset.sizes["x"] * spacing * 1e9
 

@@ -149,17 +149,29 @@ class AlMg(SpectralModel):
         "z": "m",
         "eta": "1",
         "phi": "1",
-        "c": "1 (Mg mole fraction)",
+        "c": "mol/mol",
         "f_schwarz": "1",
         "grain_id": "1",
-        "c_mean": "1 (Mg mole fraction)",
-        "c_matrix": "wt%",
+        "c_mean": "mol/mol",
+        "c_matrix": "percent",
         "precipitate_fraction": "1",
         "lattice_parameter": "m",
         "temperature": "K",
         "schwarz_fraction": "1",
         "mean_grain_size": "m",
         "grain_count": "1",
+        "grain_size_distribution": "1",
+        "neighbour_distribution": "1",
+        "size_bin": "1",
+        "neighbours": "1",
+        "step": "1",
+    }
+    long_names: ClassVar[Mapping[str, str]] = {
+        "eta": "grain order parameters (alpha)",
+        "phi": "beta-Al3Mg2 phase field",
+        "c": "Mg mole fraction",
+        "c_mean": "mean Mg mole fraction",
+        "c_matrix": "Mg in the alpha matrix (weight percent)",
     }
 
     def __post_init__(self) -> None:
@@ -399,7 +411,7 @@ class AlMg(SpectralModel):
             "schwarz_fraction": schwarz / alpha_amount if alpha_amount > 0 else 0.0,
         }
 
-    def units_of(self, ndim: int) -> dict[str, str]:
+    def units_of(self, ndim: int) -> Mapping[str, str]:
         """Units of every stored variable on a grid of ``ndim`` axes."""
         energy = {1: "J/m^2", 2: "J/m", 3: "J"}[ndim]
         return {**self.units, "free_energy": energy}

@@ -9,7 +9,7 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt
 
-from ...schema import FileInitial, Strict, VoronoiGrains, check_field_initial
+from ...schema import FileInitial, Strict, VoronoiGrains, check_field_initial, file_shape
 from ..keys import ModelKeys
 from ..moelans import relaxation_time
 
@@ -99,9 +99,10 @@ class GrainKeys(ModelKeys):
                 )
         elif isinstance(grains, FileInitial):
             ids = np.load(grains.path, mmap_mode="r", allow_pickle=False)
-            if ids.shape != shape:
+            if ids.shape != file_shape(shape, len(shape)):
                 problems.append(
-                    f"initial.grains.path: {grains.path} has shape {ids.shape}; the grid is {shape}"
+                    f"initial.grains.path: {grains.path} has shape {ids.shape}; expected "
+                    f"{file_shape(shape, len(shape))} (the store's layout: [z,] y, x)"
                 )
             elif ids.dtype.kind not in "iu":
                 problems.append(

@@ -125,7 +125,7 @@ class GrainAnalysis:
             wallclock.perf_counter() - started
         )
         scalars = {
-            "grain_count": float(statistics.count),
+            "grain_count": int(statistics.count),
             "mean_grain_size": statistics.mean_diameter,
         }
         series = {
