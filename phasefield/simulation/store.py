@@ -431,7 +431,8 @@ def set_status(path: Path, status: str, **attrs: Any) -> None:
     group = _group(path, mode="r+")
     group.attrs.update({"status": status, **attrs})
     if status != "running":
-        consolidate(path)
+        with contextlib.suppress(OSError):  # a full disk: the store still opens through open_run
+            consolidate(path)
 
 
 def consolidate(path: Path) -> None:
