@@ -73,7 +73,10 @@ def compare(before: Path, after: Path) -> int:
                 print(f"  {variable:28s} only in {'after' if variable in new else 'before'}")
                 worst = np.inf
                 continue
-            a, b = np.asarray(old[variable].values), np.asarray(new[variable].values)
+            after_variable = new[variable]
+            if set(after_variable.dims) == set(old[variable].dims):  # a layout change of dims
+                after_variable = after_variable.transpose(*old[variable].dims)
+            a, b = np.asarray(old[variable].values), np.asarray(after_variable.values)
             if a.shape != b.shape:
                 print(f"  {variable:28s} shapes differ {a.shape} vs {b.shape}")
                 worst = np.inf
