@@ -32,7 +32,7 @@ from typing import Any
 
 from pydantic import Field, ValidationError, field_validator
 
-from .config import ConfigError, RunConfig, load_config, read_mapping
+from .config import ConfigError, RunConfig, load_config, read_mapping, set_dotted
 from .schema import Strict, format_validation_error
 
 __all__ = [
@@ -106,19 +106,6 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)
 
 
-def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
-    """Replace ``a.b.c`` in nested mappings, creating missing levels."""
-    node = data
-    parts = key.split(".")
-    for part in parts[:-1]:
-        child = node.get(part)
-        if not isinstance(child, dict):
-            child = {}
-            node[part] = child
-        node = child
-    node[parts[-1]] = value
-
-
 def _value_label(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -180,8 +167,12 @@ def load_sweep(path: str | os.PathLike[str]) -> Sweep:
         except ConfigError as err:
             problems += [f"{path}: {where}.config: {line}" for line in err.problems]
             continue
-        for key, value in entry.set.items():
-            _set_dotted(raw, key, value)
+        try:
+            for key, value in entry.set.items():
+                set_dotted(raw, key, value)
+        except ConfigError as err:
+            problems += [f"{path}: {where}.set: {line}" for line in err.problems]
+            continue
         name = entry.name or f"{raw.get('name', source.stem)}{suffix}"
         raw["name"] = name
         store = out / f"{name}.zarr"

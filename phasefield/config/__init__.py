@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from ..schema import ConfigError, format_validation_error
 from ..schema.files import read_yaml_mapping
+from .merge import apply_settings, parse_settings, set_dotted
 from .run import MODEL_FIELDS, RunConfig
 
 __all__ = [
@@ -19,7 +20,9 @@ __all__ = [
     "RunConfig",
     "config_schema",
     "load_config",
+    "parse_settings",
     "read_mapping",
+    "set_dotted",
     "to_yaml",
 ]
 
@@ -43,8 +46,10 @@ def load_config(
         Relative paths inside a file are taken relative to the file's folder; inside a dict,
         relative to the current folder.
     overrides : dict, optional
-        Top-level keys to replace before validation (what the CLI's ``--backend``,
-        ``--precision`` and ``--out`` do).
+        Keys to replace before validation, top-level (``backend``) or dotted
+        (``{"time.end": 100, "model.temperature": "450 degC"}``), set in order; the command
+        line's ``--set``, ``--backend``, ``--precision`` and ``--out`` (given as
+        ``output_path``) come here. A key the config does not know is refused by validation.
     base_dir : path, optional
         The folder relative paths of a dict are taken from (default: the current folder).
 
@@ -70,12 +75,16 @@ def load_config(
         raise ConfigError(
             [f"expected a mapping of keys at the top level, got {type(data).__name__}"]
         )
-    data = dict(data)
-    for key, value in (overrides or {}).items():
-        if key == "output_path":
-            data["output"] = {**(data.get("output") or {}), "path": str(value)}
-        else:
-            data[key] = value
+    settings = {
+        ("output.path" if key == "output_path" else key): (
+            str(value) if key == "output_path" else value
+        )
+        for key, value in (overrides or {}).items()
+    }
+    try:
+        data = apply_settings(data, settings)
+    except ConfigError as err:
+        raise ConfigError([prefix + line for line in err.problems]) from None
     try:
         return RunConfig.model_validate(data, context={"base_dir": base_dir})
     except ValidationError as err:
