@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from ..schema import ConfigError, format_validation_error
 from ..schema.files import read_yaml_mapping
 from .merge import apply_settings, parse_settings, set_dotted
-from .run import MODEL_FIELDS, RunConfig
+from .run import MODEL_FIELDS, RunConfig, unit_context
 
 __all__ = [
     "MODEL_FIELDS",
@@ -86,7 +86,7 @@ def load_config(
     except ConfigError as err:
         raise ConfigError([prefix + line for line in err.problems]) from None
     try:
-        return RunConfig.model_validate(data, context={"base_dir": base_dir})
+        return RunConfig.model_validate(data, context={"base_dir": base_dir, **unit_context(data)})
     except ValidationError as err:
         raise ConfigError([prefix + line for line in format_validation_error(err, data)]) from None
 
