@@ -32,7 +32,14 @@ from typing import Any
 
 from pydantic import Field, ValidationError, field_validator
 
-from .config import ConfigError, RunConfig, load_config, read_mapping, set_dotted
+from .config import (
+    ConfigError,
+    RunConfig,
+    load_config,
+    read_config_mapping,
+    read_mapping,
+    set_dotted,
+)
 from .schema import Strict, format_validation_error
 
 __all__ = [
@@ -145,7 +152,7 @@ def load_sweep(path: str | os.PathLike[str]) -> Sweep:
         spec = SweepFile.model_validate(data)
     except ValidationError as err:
         raise ConfigError(
-            [f"{path}: {line}" for line in format_validation_error(err, data)]
+            [f"{path}: {line}" for line in format_validation_error(err, data, SweepFile)]
         ) from None
     folder = path.resolve().parent
     out = Path(spec.out) if spec.out else Path("out") / spec.name
@@ -163,7 +170,7 @@ def load_sweep(path: str | os.PathLike[str]) -> Sweep:
     for where, entry, suffix in entries:
         source = folder / entry.config
         try:
-            raw = read_mapping(source)
+            raw = read_config_mapping(source)
         except ConfigError as err:
             problems += [f"{path}: {where}.config: {line}" for line in err.problems]
             continue

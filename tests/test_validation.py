@@ -150,6 +150,22 @@ def test_validate_and_run_refuse_a_bad_setting_alike(tmp_path, capsys, setting, 
     assert len(lines) == 1 and expected in lines[0], lines
 
 
+@pytest.mark.parametrize(
+    ("bases", "expected"),
+    [
+        ({"b.yaml": {"base": "run.yaml"}}, "b.yaml: base: run.yaml makes a cycle of bases"),
+        ({}, "base: b.yaml: no such file"),
+        ({"b.yaml": [1, 2]}, "expected a mapping of keys at the top level, got list"),
+    ],
+)
+def test_validate_and_run_refuse_a_bad_base_alike(tmp_path, capsys, bases, expected):
+    for name, data in bases.items():
+        (tmp_path / name).write_text(yaml.safe_dump(data))
+    path = write_config(tmp_path, {**config(), "base": "b.yaml"})
+    lines = _both(tmp_path, capsys, path)
+    assert len(lines) == 1 and expected in lines[0], lines
+
+
 SHIPPED = [
     pytest.param(
         path,

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from ..schema import ConfigError, format_validation_error
 from ..schema.files import read_yaml_mapping
+from .bases import BASE_KEY, read_config_mapping, resolve_bases
 from .merge import apply_settings, parse_settings, set_dotted
 from .run import MODEL_FIELDS, RunConfig, unit_context
 
@@ -21,6 +22,7 @@ __all__ = [
     "config_schema",
     "load_config",
     "parse_settings",
+    "read_config_mapping",
     "read_mapping",
     "set_dotted",
     "to_yaml",
@@ -44,7 +46,9 @@ def load_config(
     ----------
     source : path, dict or RunConfig
         Relative paths inside a file are taken relative to the file's folder; inside a dict,
-        relative to the current folder.
+        relative to ``base_dir``. A ``base: other.yaml`` key inherits from another config
+        (see :mod:`phasefield.config.bases`): its keys, deep-merged, come first, then the
+        source's, then ``overrides``.
     overrides : dict, optional
         Keys to replace before validation, top-level (``backend``) or dotted
         (``{"time.end": 100, "model.temperature": "450 degC"}``), set in order; the command
@@ -64,11 +68,11 @@ def load_config(
         source = source.model_dump(mode="json", exclude_none=True)
     prefix = ""
     if isinstance(source, dict):
-        data: Any = source
         base_dir = Path(base_dir) if base_dir is not None else Path.cwd()
+        data: Any = resolve_bases(source, base_dir, None, ())
     else:
         path = Path(source)
-        data = read_mapping(path)
+        data = read_config_mapping(path)
         base_dir = path.resolve().parent
         prefix = f"{path}: "
     if not isinstance(data, dict):
@@ -88,7 +92,7 @@ def load_config(
     try:
         return RunConfig.model_validate(data, context={"base_dir": base_dir, **unit_context(data)})
     except ValidationError as err:
-        raise ConfigError([prefix + line for line in format_validation_error(err, data)]) from None
+        raise ConfigError([prefix + line for line in format_validation_error(err, data, RunConfig)]) from None
 
 
 def to_yaml(config: RunConfig) -> str:
@@ -100,4 +104,12 @@ def config_schema() -> dict[str, Any]:
     """JSON Schema of the config, for editors."""
     schema = RunConfig.model_json_schema()
     schema["title"] = "phasefield run config"
+    schema["properties"] = {
+        BASE_KEY: {
+            "type": "string",
+            "description": "a config this one inherits from (relative to this file's folder); "
+            "its keys are merged under this file's",
+        },
+        **schema["properties"],
+    }
     return schema
