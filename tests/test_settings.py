@@ -10,7 +10,7 @@ from phasefield import ConfigError, load_config
 from phasefield.cli import main
 from phasefield.config import parse_settings
 
-from .helpers import config, write_config
+from .helpers import AL_MG_BASE, config, write_config
 
 
 def test_set_values_are_read_as_yaml():
@@ -108,3 +108,15 @@ def test_overrides_leave_the_callers_dict_alone():
     data = config()
     load_config(data, {"time.end": 4.0, "model.free_energy.height": 2.0})
     assert data["time"]["end"] == 20.0 and data["model"]["free_energy"]["height"] == 5.0
+
+
+def test_a_set_value_may_carry_units_where_the_model_has_them(tmp_path, capsys):
+    path = write_config(tmp_path, AL_MG_BASE)
+    settings = ["--set", "model.temperature=450 degC", "--set", "grid.spacing=2.5 nm"]
+    assert main(["validate", str(path), "--backend", "numpy", *settings]) == 0
+    resolved = yaml.safe_load(capsys.readouterr().out)
+    assert resolved["model"]["temperature"] == pytest.approx(723.15)
+    assert resolved["grid"]["spacing"] == pytest.approx(2.5e-9)
+    cahn_hilliard = write_config(tmp_path, config(), "ch.yaml")
+    assert main(["validate", str(cahn_hilliard), "--set", "time.end=1 h"]) == 2
+    assert "time.end: '1 h' has a unit" in capsys.readouterr().err
