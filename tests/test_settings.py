@@ -65,6 +65,7 @@ def test_out_wins_over_a_set_output_path(tmp_path):
         ("grid.shape=big", "grid.shape: must be a valid list"),
         ("time.dt=-1", "time.dt: must be greater than 0"),
         ("grid.shape.x=3", "grid.shape.x: grid.shape is a list, not a mapping of keys"),
+        ("base=other.yaml", "base: the base is read before keys are set"),
     ],
 )
 def test_a_bad_setting_names_its_key(tmp_path, capsys, setting, expected):

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from ..schema import ConfigError
+from .bases import BASE_KEY
 
 __all__ = ["apply_settings", "parse_settings", "set_dotted"]
 
@@ -30,10 +31,14 @@ def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
     Raises
     ------
     ConfigError
-        The path is empty, or passes through a value that is not a mapping (``grid.shape.x``
-        where ``grid.shape`` is a list).
+        The path is empty, names ``base`` (read before any key is set), or passes through a
+        value that is not a mapping (``grid.shape.x`` where ``grid.shape`` is a list).
     """
     parts = _key_parts(key)
+    if parts == [BASE_KEY]:
+        raise ConfigError(
+            [f"{key}: the base is read before keys are set; write base: in the config file"]
+        )
     node = data
     for depth, part in enumerate(parts[:-1]):
         child = node.get(part)
