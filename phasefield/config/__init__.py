@@ -92,7 +92,9 @@ def load_config(
     try:
         return RunConfig.model_validate(data, context={"base_dir": base_dir, **unit_context(data)})
     except ValidationError as err:
-        raise ConfigError([prefix + line for line in format_validation_error(err, data, RunConfig)]) from None
+        raise ConfigError(
+            [prefix + line for line in format_validation_error(err, data, RunConfig)]
+        ) from None
 
 
 def to_yaml(config: RunConfig) -> str:
