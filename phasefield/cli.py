@@ -111,7 +111,8 @@ def _parser() -> argparse.ArgumentParser:
         "--times", type=float, nargs="+", help="model times (nearest saves; default: every save)"
     )
 
-    commands.add_parser("schema", help="the config's JSON Schema, for editors")
+    schema = commands.add_parser("schema", help="the config's JSON Schema, for editors")
+    schema.add_argument("--sweep", action="store_true", help="the sweep file's schema instead")
     return parser
 
 
@@ -445,8 +446,9 @@ def _main(argv: Sequence[str] | None) -> int:
             return _export(args)
         if args.command == "schema":
             from .config import config_schema
+            from .sweep import sweep_schema
 
-            print(json.dumps(config_schema(), indent=1))
+            print(json.dumps(sweep_schema() if args.sweep else config_schema(), indent=1))
             return EXIT_OK
     except ConfigError as err:
         return _bad_input(err.problems)

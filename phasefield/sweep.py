@@ -49,6 +49,7 @@ __all__ = [
     "load_sweep",
     "member_status",
     "run_sweep",
+    "sweep_schema",
 ]
 
 
@@ -80,6 +81,13 @@ class SweepFile(Strict):
             if not values:
                 raise ValueError(f"{key}: give at least one value")
         return value
+
+
+def sweep_schema() -> dict[str, Any]:
+    """JSON Schema of a sweep file, for editors (``phasefield schema --sweep``)."""
+    schema = SweepFile.model_json_schema()
+    schema["title"] = "phasefield sweep file"
+    return schema
 
 
 @dataclass(frozen=True)
