@@ -53,6 +53,15 @@ def _parser() -> argparse.ArgumentParser:
         )
         command.add_argument("--backend", choices=["auto", "numpy", "cupy"])
         command.add_argument("--precision", choices=["float32", "float64"])
+        command.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="KEY.PATH=VALUE",
+            dest="settings",
+            help="change a key of the config, the value read as YAML (repeatable): "
+            "--set time.end=100 --set grid.shape=[64,64] --set model.temperature='450 degC'",
+        )
         mode = command.add_mutually_exclusive_group()
         mode.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
         mode.add_argument("--overwrite", action="store_true", help="replace an existing store")
@@ -102,7 +111,8 @@ def _parser() -> argparse.ArgumentParser:
         "--times", type=float, nargs="+", help="model times (nearest saves; default: every save)"
     )
 
-    commands.add_parser("schema", help="the config's JSON Schema, for editors")
+    schema = commands.add_parser("schema", help="the config's JSON Schema, for editors")
+    schema.add_argument("--sweep", action="store_true", help="the sweep file's schema instead")
     return parser
 
 
@@ -263,7 +273,10 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _run_options(args: argparse.Namespace) -> dict[str, Any]:
     """The options ``run`` and ``validate`` share, as keywords of ``prepare`` and ``run``."""
+    from .config import parse_settings
+
     return {
+        "settings": parse_settings(args.settings),
         "out": args.out,
         "backend": args.backend,
         "precision": args.precision,
@@ -273,13 +286,20 @@ def _run_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .config import load_config
     from .simulation.runner import run
 
-    run(args.config, progress=False if args.quiet else None, **_run_options(args))
+    options = _run_options(args)
+    run(args.config, progress=False if args.quiet else None, **options)
     if not args.quiet:
-        print_summary(args.out.resolve() if args.out else load_config(args.config).store_path)
+        print_summary(_store_of(args, options["settings"]))
     return EXIT_OK
+
+
+def _store_of(args: argparse.Namespace, settings: dict[str, Any]) -> Path:
+    """The store ``run`` writes: ``--out``, or the config's (with ``--set`` applied)."""
+    from .config import load_config
+
+    return args.out.resolve() if args.out else load_config(args.config, settings).store_path
 
 
 def _sweep(args: argparse.Namespace) -> int:
@@ -369,9 +389,9 @@ def _failure_log(args: argparse.Namespace) -> Path:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     if args.command == "run":
         try:
-            from .config import load_config
+            from .config import parse_settings
 
-            store = args.out.resolve() if args.out else load_config(args.config).store_path
+            store = _store_of(args, parse_settings(args.settings))
             store.parent.mkdir(parents=True, exist_ok=True)
             return store.with_name(f"{store.name}.{stamp}.error.log")
         except Exception:  # the error may lie here too: use the cache folder
@@ -426,8 +446,9 @@ def _main(argv: Sequence[str] | None) -> int:
             return _export(args)
         if args.command == "schema":
             from .config import config_schema
+            from .sweep import sweep_schema
 
-            print(json.dumps(config_schema(), indent=1))
+            print(json.dumps(sweep_schema() if args.sweep else config_schema(), indent=1))
             return EXIT_OK
     except ConfigError as err:
         return _bad_input(err.problems)

@@ -342,6 +342,6 @@ def _read_material(path: Path) -> AlMgMaterial:
         material = AlMgMaterial.model_validate(data)
     except ValidationError as err:
         raise ConfigError(
-            [f"{path}: {line}" for line in format_validation_error(err, data)]
+            [f"{path}: {line}" for line in format_validation_error(err, data, AlMgMaterial)]
         ) from None
     return material

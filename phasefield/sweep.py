@@ -32,7 +32,14 @@ from typing import Any
 
 from pydantic import Field, ValidationError, field_validator
 
-from .config import ConfigError, RunConfig, load_config, read_mapping
+from .config import (
+    ConfigError,
+    RunConfig,
+    load_config,
+    read_config_mapping,
+    read_mapping,
+    set_dotted,
+)
 from .schema import Strict, format_validation_error
 
 __all__ = [
@@ -42,6 +49,7 @@ __all__ = [
     "load_sweep",
     "member_status",
     "run_sweep",
+    "sweep_schema",
 ]
 
 
@@ -75,6 +83,13 @@ class SweepFile(Strict):
         return value
 
 
+def sweep_schema() -> dict[str, Any]:
+    """JSON Schema of a sweep file, for editors (``phasefield schema --sweep``)."""
+    schema = SweepFile.model_json_schema()
+    schema["title"] = "phasefield sweep file"
+    return schema
+
+
 @dataclass(frozen=True)
 class Member:
     """A validated member: its name, config and store."""
@@ -104,19 +119,6 @@ class Outcome:
     message: str = ""
     store: str = ""
     warnings: list[str] = field(default_factory=list)
-
-
-def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
-    """Replace ``a.b.c`` in nested mappings, creating missing levels."""
-    node = data
-    parts = key.split(".")
-    for part in parts[:-1]:
-        child = node.get(part)
-        if not isinstance(child, dict):
-            child = {}
-            node[part] = child
-        node = child
-    node[parts[-1]] = value
 
 
 def _value_label(value: Any) -> str:
@@ -158,7 +160,7 @@ def load_sweep(path: str | os.PathLike[str]) -> Sweep:
         spec = SweepFile.model_validate(data)
     except ValidationError as err:
         raise ConfigError(
-            [f"{path}: {line}" for line in format_validation_error(err, data)]
+            [f"{path}: {line}" for line in format_validation_error(err, data, SweepFile)]
         ) from None
     folder = path.resolve().parent
     out = Path(spec.out) if spec.out else Path("out") / spec.name
@@ -176,12 +178,16 @@ def load_sweep(path: str | os.PathLike[str]) -> Sweep:
     for where, entry, suffix in entries:
         source = folder / entry.config
         try:
-            raw = read_mapping(source)
+            raw = read_config_mapping(source)
         except ConfigError as err:
             problems += [f"{path}: {where}.config: {line}" for line in err.problems]
             continue
-        for key, value in entry.set.items():
-            _set_dotted(raw, key, value)
+        try:
+            for key, value in entry.set.items():
+                set_dotted(raw, key, value)
+        except ConfigError as err:
+            problems += [f"{path}: {where}.set: {line}" for line in err.problems]
+            continue
         name = entry.name or f"{raw.get('name', source.stem)}{suffix}"
         raw["name"] = name
         store = out / f"{name}.zarr"

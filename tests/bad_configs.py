@@ -20,6 +20,11 @@ CONFIG_CHANGES: list[tuple[dict[str, Any], str]] = [
     ({"grid": {"shape": [0, 8]}}, "grid.shape[0]: must be greater than 0"),
     ({"grid": {"shape": [8, 8], "spacing": [1.0, 1.0, 1.0]}}, "grid: spacing has 3 entries"),
     ({"grid": {"shape": [8, 8], "spacnig": 1.0}}, "grid.spacnig: unknown key"),
+    ({"time": {"dt": 0.5, "ned": 20.0}}, "time.ned: unknown key; did you mean 'end'?"),
+    (
+        {"grid": {"shape": [32, 32], "spacing": "1 nm"}},
+        "grid.spacing: '1 nm' has a unit, but cahn_hilliard takes plain numbers",
+    ),
     ({"colour": "blue"}, "colour: unknown key"),
     ({"precision": "float16"}, "precision: must be 'auto', 'float32' or 'float64'"),
     ({"backend": "torch"}, "backend: must be 'auto', 'numpy' or 'cupy'"),
@@ -150,6 +155,11 @@ AL_MG_MODEL_CHANGES: list[tuple[dict[str, Any], str]] = [
     ({"composition": {"wt_percent": 115.0}}, "model.composition: wt_percent must be"),
     ({"composition": {"mole_fraction": -0.1}}, "model.composition: mole_fraction must be"),
     ({"order_parameters": 1}, "model.order_parameters: must be at least 2"),
+    ({"gb_width": "6 h"}, "model.gb_width: '6 h' is a time, a length is needed"),
+    ({"temperature": "450 degX"}, "model.temperature: '450 degX': unknown unit"),
+    ({"temperature": "inf K"}, "model.temperature: 'inf K' is not a finite number"),
+    ({"temperature": "1000 degC"}, "model.temperature: 1273.15 K is outside the material's data"),
+    ({"nucleation": {"radiuss": 1e-9}}, "model.nucleation.radiuss: unknown key; did you mean"),
 ]
 
 

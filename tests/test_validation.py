@@ -18,14 +18,14 @@ from .helpers import config, write_config
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _both(tmp_path, capsys, path) -> list[str]:
-    """`validate` and `run` on ``path``: both exit 2 within 2 s, with the same messages, no
-    traceback, nothing written; the messages."""
+def _both(tmp_path, capsys, path, *options: str) -> list[str]:
+    """`validate` and `run` on ``path`` (with ``options``): both exit 2 within 2 s, with the
+    same messages, no traceback, nothing written; the messages."""
     out = tmp_path / "out.zarr"
     messages = []
     for command in ("validate", "run"):
         started = time.perf_counter()
-        assert main([command, str(path), "--out", str(out)]) == 2
+        assert main([command, str(path), "--out", str(out), *options]) == 2
         assert time.perf_counter() - started < 2.0
         err = capsys.readouterr().err
         assert "Traceback" not in err
@@ -134,6 +134,36 @@ def test_validate_and_run_refuse_every_bad_config_of_the_tests_alike(
     tests/bad_configs.py): each refused by both, within 2 s, with the same message naming it."""
     lines = _both(tmp_path, capsys, write_config(tmp_path, data))
     assert any(expected in line for line in lines), lines
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        ("time.ned=100", "time.ned: unknown key"),
+        ("time.dt=[1, 2]", "time.dt: must be a valid number"),
+        ("grid.shape.x=3", "grid.shape.x: grid.shape is a list"),
+        ("time.end", "--set time.end: expected KEY.PATH=VALUE"),
+    ],
+)
+def test_validate_and_run_refuse_a_bad_setting_alike(tmp_path, capsys, setting, expected):
+    lines = _both(tmp_path, capsys, write_config(tmp_path, config()), "--set", setting)
+    assert len(lines) == 1 and expected in lines[0], lines
+
+
+@pytest.mark.parametrize(
+    ("bases", "expected"),
+    [
+        ({"b.yaml": {"base": "run.yaml"}}, "b.yaml: base: run.yaml makes a cycle of bases"),
+        ({}, "base: b.yaml: no such file"),
+        ({"b.yaml": [1, 2]}, "expected a mapping of keys at the top level, got list"),
+    ],
+)
+def test_validate_and_run_refuse_a_bad_base_alike(tmp_path, capsys, bases, expected):
+    for name, data in bases.items():
+        (tmp_path / name).write_text(yaml.safe_dump(data))
+    path = write_config(tmp_path, {**config(), "base": "b.yaml"})
+    lines = _both(tmp_path, capsys, path)
+    assert len(lines) == 1 and expected in lines[0], lines
 
 
 SHIPPED = [

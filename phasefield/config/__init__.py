@@ -11,7 +11,9 @@ from pydantic import ValidationError
 
 from ..schema import ConfigError, format_validation_error
 from ..schema.files import read_yaml_mapping
-from .run import MODEL_FIELDS, RunConfig
+from .bases import BASE_KEY, read_config_mapping, resolve_bases
+from .merge import apply_settings, parse_settings, set_dotted
+from .run import MODEL_FIELDS, RunConfig, unit_context
 
 __all__ = [
     "MODEL_FIELDS",
@@ -19,7 +21,10 @@ __all__ = [
     "RunConfig",
     "config_schema",
     "load_config",
+    "parse_settings",
+    "read_config_mapping",
     "read_mapping",
+    "set_dotted",
     "to_yaml",
 ]
 
@@ -41,10 +46,14 @@ def load_config(
     ----------
     source : path, dict or RunConfig
         Relative paths inside a file are taken relative to the file's folder; inside a dict,
-        relative to the current folder.
+        relative to ``base_dir``. A ``base: other.yaml`` key inherits from another config
+        (see :mod:`phasefield.config.bases`): its keys, deep-merged, come first, then the
+        source's, then ``overrides``.
     overrides : dict, optional
-        Top-level keys to replace before validation (what the CLI's ``--backend``,
-        ``--precision`` and ``--out`` do).
+        Keys to replace before validation, top-level (``backend``) or dotted
+        (``{"time.end": 100, "model.temperature": "450 degC"}``), set in order; the command
+        line's ``--set``, ``--backend``, ``--precision`` and ``--out`` (given as
+        ``output_path``) come here. A key the config does not know is refused by validation.
     base_dir : path, optional
         The folder relative paths of a dict are taken from (default: the current folder).
 
@@ -59,27 +68,33 @@ def load_config(
         source = source.model_dump(mode="json", exclude_none=True)
     prefix = ""
     if isinstance(source, dict):
-        data: Any = source
         base_dir = Path(base_dir) if base_dir is not None else Path.cwd()
+        data: Any = resolve_bases(source, base_dir, None, ())
     else:
         path = Path(source)
-        data = read_mapping(path)
+        data = read_config_mapping(path)
         base_dir = path.resolve().parent
         prefix = f"{path}: "
     if not isinstance(data, dict):
         raise ConfigError(
             [f"expected a mapping of keys at the top level, got {type(data).__name__}"]
         )
-    data = dict(data)
-    for key, value in (overrides or {}).items():
-        if key == "output_path":
-            data["output"] = {**(data.get("output") or {}), "path": str(value)}
-        else:
-            data[key] = value
+    settings = {
+        ("output.path" if key == "output_path" else key): (
+            str(value) if key == "output_path" else value
+        )
+        for key, value in (overrides or {}).items()
+    }
     try:
-        return RunConfig.model_validate(data, context={"base_dir": base_dir})
+        data = apply_settings(data, settings)
+    except ConfigError as err:
+        raise ConfigError([prefix + line for line in err.problems]) from None
+    try:
+        return RunConfig.model_validate(data, context={"base_dir": base_dir, **unit_context(data)})
     except ValidationError as err:
-        raise ConfigError([prefix + line for line in format_validation_error(err, data)]) from None
+        raise ConfigError(
+            [prefix + line for line in format_validation_error(err, data, RunConfig)]
+        ) from None
 
 
 def to_yaml(config: RunConfig) -> str:
@@ -91,4 +106,12 @@ def config_schema() -> dict[str, Any]:
     """JSON Schema of the config, for editors."""
     schema = RunConfig.model_json_schema()
     schema["title"] = "phasefield run config"
+    schema["properties"] = {
+        BASE_KEY: {
+            "type": "string",
+            "description": "a config this one inherits from (relative to this file's folder); "
+            "its keys are merged under this file's",
+        },
+        **schema["properties"],
+    }
     return schema

@@ -22,7 +22,7 @@ from pydantic import (
 from ..handler import Cadence
 from ..models.keys import ModelKeys
 from ..models.registry import MODELS
-from ..schema import InitialCondition, Strict, resolve_path
+from ..schema import InitialCondition, Strict, Unit, resolve_path
 from ..timestepping import SCHEMES
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "OutputConfig",
     "RunConfig",
     "TimeConfig",
+    "unit_context",
 ]
 
 if TYPE_CHECKING:
@@ -46,13 +47,29 @@ else:
     #: The names ``time.scheme`` takes.
     SchemeName = Literal[tuple(SCHEMES)]
 
+#: A length, a model time and a wall-clock time: numbers, or texts with units where the model is
+#: in SI units (see :mod:`phasefield.schema.units`).
+Length = Annotated[PositiveFloat, Unit("m")]
+Duration = Annotated[PositiveFloat, Unit("s")]
+WallTime = Annotated[PositiveFloat, Unit("s", model_units=False)]
+
 #: Fields each model kind steps, in order.
 MODEL_FIELDS: dict[str, tuple[str, ...]] = {kind: spec.keys.fields for kind, spec in MODELS.items()}
 
 
+def unit_context(data: object) -> dict[str, object]:
+    """What the :class:`~phasefield.schema.Unit` keys of ``data`` need to know: whether its
+    model is in SI units (then texts with units convert), and the model's kind (for the
+    message that refuses them otherwise)."""
+    model = data.get("model") if isinstance(data, dict) else None
+    kind = model.get("kind") if isinstance(model, dict) else None
+    spec = MODELS.get(kind) if isinstance(kind, str) else None
+    return {"si_units": spec is not None and spec.keys.si_units, "model_kind": kind}
+
+
 class GridConfig(Strict):
     shape: list[PositiveInt] = Field(description="cells per axis; 1, 2 or 3 entries")
-    spacing: PositiveFloat | list[PositiveFloat] = Field(
+    spacing: Length | list[Length] = Field(
         1.0, description="cell size: one number, or one per axis"
     )
 
@@ -86,8 +103,8 @@ class AdaptiveConfig(Strict):
         description="root-mean-square local error allowed per step, in the fields' units "
         "(estimated from the difference of the SBDF2 and IMEX-Euler updates)"
     )
-    dt_min: PositiveFloat | None = Field(None, description="smallest step (default none)")
-    dt_max: PositiveFloat | None = Field(None, description="largest step (default none)")
+    dt_min: Duration | None = Field(None, description="smallest step (default none)")
+    dt_max: Duration | None = Field(None, description="largest step (default none)")
 
     @model_validator(mode="after")
     def _ordered(self) -> AdaptiveConfig:
@@ -97,8 +114,8 @@ class AdaptiveConfig(Strict):
 
 
 class TimeConfig(Strict):
-    dt: PositiveFloat = Field(description="time step (with adaptive: the first step)")
-    end: PositiveFloat | None = Field(None, description="model time to stop at")
+    dt: Duration = Field(description="time step (with adaptive: the first step)")
+    end: Duration | None = Field(None, description="model time to stop at")
     steps: PositiveInt | None = Field(None, description="number of steps (instead of end)")
     scheme: SchemeName = Field(
         "imex_euler",
@@ -120,9 +137,9 @@ class TimeConfig(Strict):
 
 class OutputConfig(Strict):
     path: Path | None = Field(None, description="zarr store; default out/<name>.zarr")
-    every: PositiveFloat | None = Field(None, description="model time between saves")
+    every: Duration | None = Field(None, description="model time between saves")
     every_steps: PositiveInt | None = Field(None, description="steps between saves")
-    times: list[PositiveFloat] | None = Field(
+    times: list[Duration] | None = Field(
         None, description="explicit save times, increasing (e.g. log-spaced for coarsening)"
     )
     fields: list[str] | None = Field(None, description="fields to store; default all")
@@ -153,7 +170,7 @@ class OutputConfig(Strict):
 
 
 class CheckpointConfig(Strict):
-    every_seconds: PositiveFloat = Field(300.0, description="wall time between checkpoints")
+    every_seconds: WallTime = Field(300.0, description="wall time between checkpoints")
     every_steps: PositiveInt | None = Field(None, description="also checkpoint every N steps")
 
 

@@ -25,6 +25,10 @@ class ModelKeys(Strict):
     stack_dims: ClassVar[Mapping[str, str]] = {}
     #: Grid-sized work arrays the model's terms use besides its fields (a memory estimate).
     scratch_fields: ClassVar[int] = 2
+    #: Whether the model's numbers are in SI units: then keys declared with a
+    #: :class:`~phasefield.schema.Unit` take texts with units (``"0.5 nm"``), converted to it;
+    #: a generic model's numbers are in whatever consistent units the user picks, and take none.
+    si_units: ClassVar[bool] = False
 
     kind: str
 

@@ -18,6 +18,7 @@ from .initial import (
     load_field_file,
     resolve_path,
 )
+from .units import Unit
 
 __all__ = [
     "EXPRESSION_VARIABLES",
@@ -27,6 +28,7 @@ __all__ = [
     "InitialCondition",
     "Strict",
     "UniformInitial",
+    "Unit",
     "VoronoiGrains",
     "check_field_initial",
     "file_shape",

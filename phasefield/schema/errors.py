@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 import re
+import types
+import typing
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 __all__ = ["ConfigError", "format_validation_error"]
 
@@ -58,15 +61,75 @@ def _key_path(location: Iterable[int | str], data: Any) -> str:
     return ".".join(parts).replace(".[", "[")
 
 
+def _members(annotation: Any) -> list[Any]:
+    """The types an annotation may take: Annotated, unions and ``None`` unwrapped."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _members(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [member for arg in typing.get_args(annotation) for member in _members(arg)]
+    return [] if annotation is type(None) else [annotation]
+
+
+def _is_model(kind: Any) -> bool:
+    return isinstance(kind, type) and issubclass(kind, BaseModel)
+
+
+def _key_names(model: type[BaseModel]) -> list[str]:
+    return [field.alias or name for name, field in model.model_fields.items()]
+
+
+def _tags(model: type[BaseModel]) -> tuple[Any, ...]:
+    """The values of the ``kind`` that tells a model apart in a discriminated union."""
+    field = model.model_fields.get("kind")
+    if field is None or typing.get_origin(field.annotation) is not typing.Literal:
+        return ()
+    return typing.get_args(field.annotation)
+
+
+def _step(kinds: list[Any], item: int | str) -> list[Any]:
+    """The types found one step down ``item`` of a pydantic error location from ``kinds``."""
+    below: list[Any] = []
+    for kind in kinds:
+        if _is_model(kind) and isinstance(item, str) and item in kind.model_fields:
+            below += _members(kind.model_fields[item].annotation)
+        elif typing.get_origin(kind) in (list, dict, tuple):
+            args = typing.get_args(kind)
+            if typing.get_origin(kind) is tuple and isinstance(item, int) and item < len(args):
+                below += _members(args[item])
+            elif args:
+                below += _members(args[-1])
+    if below:
+        return below
+    labelled = [k for k in kinds if _is_model(k) and (item == k.__name__ or item in _tags(k))]
+    return labelled or kinds  # a union's label: narrow to its member, or skip it
+
+
+def _suggestion(model: type[BaseModel] | None, location: Sequence[int | str]) -> str:
+    """``; did you mean 'end'?`` for an unknown key at ``location``, from the names the
+    section at that place allows; empty when none is close."""
+    if model is None or not location or not isinstance(location[-1], str):
+        return ""
+    kinds: list[Any] = [model]
+    for item in location[:-1]:
+        kinds = _step(kinds, item)
+    names = sorted({name for kind in kinds if _is_model(kind) for name in _key_names(kind)})
+    close = difflib.get_close_matches(location[-1], names, n=2, cutoff=0.6)
+    return "; did you mean " + " or ".join(repr(name) for name in close) + "?" if close else ""
+
+
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: dict[str, Any], model: type[BaseModel] | None = None) -> str:
     kind = error["type"]
     context = error.get("ctx") or {}
     if kind == "extra_forbidden":
+        suggestion = _suggestion(model, error["loc"])
+        if suggestion:
+            return "unknown key" + suggestion
         return "unknown key (check its spelling; `phasefield schema` lists the keys)"
     if kind == "missing":
         return "required key is missing"
@@ -96,11 +159,15 @@ def _message(error: dict[str, Any]) -> str:
     return message
 
 
-def format_validation_error(error: ValidationError, data: Any) -> list[str]:
+def format_validation_error(
+    error: ValidationError, data: Any, model: type[BaseModel] | None = None
+) -> list[str]:
     """One ``key.path: what is wrong`` line per problem in a pydantic ``ValidationError``.
 
     Where a union (``"auto"`` or a number) rejects a value once per member, the messages are
-    joined into one line for the key.
+    joined into one line for the key. Given the ``model`` that was validated, an unknown key
+    is followed by the allowed names of its section that are close to it (``time.ned:
+    unknown key; did you mean 'end'?``).
     """
     by_path: dict[str, list[str]] = {}
     mismatches: dict[str, list[str]] = {}
@@ -108,7 +175,7 @@ def format_validation_error(error: ValidationError, data: Any) -> list[str]:
         path = _key_path(item["loc"], data)
         if item["type"] in ("union_tag_invalid", "union_tag_not_found"):
             path = f"{path}.kind" if path else "kind"
-        message = _message(dict(item))
+        message = _message(dict(item), model)
         if not path:
             # Whole-config checks already name their keys, one problem per line.
             for line in message.splitlines():

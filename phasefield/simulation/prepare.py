@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,7 @@ def prepare(
     resume: bool = False,
     overwrite: bool = False,
     fft: str | None = None,
+    settings: Mapping[str, Any] | None = None,
 ) -> Prepared:
     """Check a run (arguments as :func:`~phasefield.simulation.runner.run`); write nothing.
 
@@ -69,7 +71,7 @@ def prepare(
     ConfigError
         One line per problem, naming the key, file or argument.
     """
-    overrides: dict[str, Any] = {}
+    overrides: dict[str, Any] = dict(settings or {})
     if backend is not None:
         overrides["backend"] = backend
     if precision is not None:

@@ -6,6 +6,7 @@ import hashlib
 import math
 import os
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -53,6 +54,7 @@ def run(
     overwrite: bool = False,
     progress: bool | None = None,
     fft: str | None = None,
+    settings: Mapping[str, Any] | None = None,
 ) -> xr.Dataset:
     """Run a simulation and return its store as an ``xarray.Dataset``.
 
@@ -73,6 +75,9 @@ def run(
         Show a progress bar; by default when stderr is a terminal.
     fft : str, optional
         FFT engine of the numpy backend: ``pyfftw`` (default) or ``numpy`` (reference).
+    settings : mapping, optional
+        Dotted keys of the config to replace before it is validated (``{"time.end": 100}``,
+        the command line's ``--set``); ``out``, ``backend`` and ``precision`` win over them.
 
     Raises
     ------
@@ -89,6 +94,7 @@ def run(
         resume=resume,
         overwrite=overwrite,
         fft=fft,
+        settings=settings,
     )
     if prepared.checkpoint is not None and prepared.checkpoint.finished:
         return open_run(prepared.path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     Field,
@@ -23,6 +23,7 @@ from ...schema import (
     FileInitial,
     Strict,
     UniformInitial,
+    Unit,
     check_field_initial,
 )
 from ..grain_growth.config import GrainKeys
@@ -35,6 +36,12 @@ __all__ = [
     "SchwarzConfig",
     "TimeStepConfig",
 ]
+
+
+#: Temperatures (K, or e.g. "450 degC"), times (s, or "1 h") and lengths (m, or "3 nm").
+Temperature = Annotated[float, Unit("K")]
+Time = Annotated[NonNegativeFloat, Unit("s")]
+Radius = Annotated[PositiveFloat, Unit("m")]
 
 
 class CompositionConfig(Strict):
@@ -57,7 +64,7 @@ class CompositionConfig(Strict):
 class ScheduleConfig(Strict):
     """A piecewise-linear temperature programme: ``[time (s), temperature (K)]`` points."""
 
-    schedule: list[tuple[NonNegativeFloat, float]] = Field(
+    schedule: list[tuple[Time, Temperature]] = Field(
         min_length=1, description="[[t, T], ...], times strictly increasing, T in K"
     )
 
@@ -75,7 +82,7 @@ class NucleationConfig(Strict):
 
     enabled: bool = True
     every_steps: PositiveInt = Field(10, description="steps between nucleation events")
-    radius: Literal["auto"] | PositiveFloat = Field(
+    radius: Literal["auto"] | Radius = Field(
         "auto",
         description="radius of an inserted nucleus (m); auto = 1.5 boundary widths (the "
         "smallest nucleus the grid resolves)",
@@ -101,7 +108,7 @@ class TimeStepConfig(Strict):
         description="step / fastest interface relaxation time: stable below 1; the first-order "
         "step slows boundaries by about 0.35 x safety (4 % at the default)",
     )
-    max_temperature_change: PositiveFloat = Field(
+    max_temperature_change: Annotated[PositiveFloat, Unit("K", difference=True)] = Field(
         2.0, description="most the temperature may change within one step (K)"
     )
 
@@ -110,6 +117,7 @@ class AlMgConfig(GrainKeys):
     """Grains + Mg (KKS) + β-Al3Mg2 + Schwarz-structure fraction (see the README)."""
 
     fields: ClassVar[tuple[str, ...]] = ("eta", "phi", "c", "f_schwarz")
+    si_units: ClassVar[bool] = True
     #: the pointwise fields of a step (twelve), the relaxation rate, the exchange, the
     #: boundary indicator and the diffusion solver's work arrays
     scratch_fields: ClassVar[int] = 24
@@ -119,10 +127,10 @@ class AlMgConfig(GrainKeys):
     kind: Literal["al_mg"]
     material: str = Field("al_mg", description="a bundled material name or a YAML file path")
     composition: CompositionConfig
-    temperature: float | ScheduleConfig = Field(
+    temperature: Temperature | ScheduleConfig = Field(
         description="K: a constant, or {schedule: [[t, T], ...]}"
     )
-    stabilization: NonNegativeFloat = Field(
+    stabilization: Annotated[NonNegativeFloat, Unit("J/m^3")] = Field(
         0.0,
         description="linear stabilisation of the phase fields (units of m = 6σ/ℓ); 0 keeps the "
         "interface kinetics exact, the step then follows the fastest interface",

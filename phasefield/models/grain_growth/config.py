@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt
 
-from ...schema import FileInitial, Strict, VoronoiGrains, check_field_initial, file_shape
+from ...schema import FileInitial, Strict, Unit, VoronoiGrains, check_field_initial, file_shape
 from ..keys import ModelKeys
 from ..moelans import relaxation_time
 
@@ -48,7 +48,9 @@ class GrainKeys(ModelKeys):
         return self.order_parameters if name == "eta" else 1
 
     order_parameters: int = Field(ge=2, description="order parameters shared by all grains")
-    gb_width: PositiveFloat = Field(description="boundary width ℓ (several grid spacings)")
+    gb_width: Annotated[PositiveFloat, Unit("m")] = Field(
+        description="boundary width ℓ (several grid spacings)"
+    )
     remap: RemapConfig = RemapConfig()
 
     def buffer_cells(self, spacing: tuple[float, ...]) -> int:
