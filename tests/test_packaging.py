@@ -103,12 +103,13 @@ def test_the_distribution_name_is_free_of_the_unrelated_phasefield():
 
 #: An install command that names the unrelated `phasefield` distribution: `pip install phasefield`,
 #: `pip install 'phasefield[gpu]'`, `pip install "phasefield>=1"`, ... (not `phasefield-spectral`).
-_OTHER_PROJECT = re.compile(r"pip install\s+(-\S+\s+)*['\"]?phasefield(?![-_.\w])")
+_OTHER_PROJECT = re.compile(r"pip install\s+(-\S+\s+)*['\"]?phasefield(?![-_\w]|\.\w)")
 
 
 def test_no_message_points_at_the_other_projects_package():
     assert _OTHER_PROJECT.search("CuPy is not installed (pip install 'phasefield[gpu]')")
     assert _OTHER_PROJECT.search("pip install -U phasefield")
+    assert _OTHER_PROJECT.search("To use a GPU, run pip install phasefield.")
     assert not _OTHER_PROJECT.search(f"pip install '{DISTRIBUTION}[gpu]'")
     assert not _OTHER_PROJECT.search('pip install ".[gpu]"')
     sources = [
