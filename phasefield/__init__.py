@@ -8,14 +8,8 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("phasefield")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0+unknown"
-
 from .config import ConfigError, RunConfig, load_config
+from .distribution import VERSION as __version__
 from .simulation.loop import BlowUpError
 from .simulation.runner import run
 from .simulation.store import StoreError, open_run

@@ -93,6 +93,14 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run every member again from the start, replacing its store",
     )
+    sweep.add_argument(
+        "--dashboard",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="serve the embedded cluster's Dask dashboard at [HOST]:PORT (default "
+        "localhost:8787) and print its URL; off unless given",
+    )
 
     report = commands.add_parser(
         "report", help="a table (printed and CSV) and PNG figures across runs"
@@ -303,11 +311,18 @@ def _store_of(args: argparse.Namespace, settings: dict[str, Any]) -> Path:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from .sweep import load_sweep, run_sweep
+    from .sweep import DASHBOARD, dashboard_address, load_sweep, run_sweep
 
     sweep = load_sweep(args.sweep)
     if args.workers is not None and args.workers < 1:
         return _bad_input(["--workers: give at least 1"])
+    dashboard = None
+    if args.dashboard is not None:
+        if args.scheduler:
+            return _bad_input(
+                ["--dashboard: only for the embedded cluster; a --scheduler serves its own"]
+            )
+        dashboard = dashboard_address(args.dashboard or DASHBOARD)
     width = len(str(len(sweep.members)))
 
     def show(outcome: Any, done: int, total: int) -> None:
@@ -328,6 +343,8 @@ def _sweep(args: argparse.Namespace) -> int:
         report=show,
         progress=sys.stderr.isatty(),
         overwrite=args.overwrite,
+        dashboard=dashboard,
+        on_dashboard=lambda url: print(f"Dask dashboard: {url}", flush=True),
     )
     failed = [o for o in outcomes if o.status == "failed"]
     ran = sum(o.status == "complete" for o in outcomes)

@@ -20,6 +20,7 @@ A member that fails is reported and the others go on.
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import os
 import time as wallclock
@@ -40,17 +41,25 @@ from .config import (
     read_mapping,
     set_dotted,
 )
+from .distribution import DISTRIBUTION
 from .schema import Strict, format_validation_error
 
 __all__ = [
+    "DASHBOARD",
     "Member",
     "Outcome",
     "Sweep",
+    "cluster_options",
+    "dashboard_address",
     "load_sweep",
     "member_status",
     "run_sweep",
     "sweep_schema",
 ]
+
+#: The dashboard's address when ``--dashboard`` names none: this machine only, Dask's usual port
+#: (Dask takes another free port when it is taken).
+DASHBOARD = "localhost:8787"
 
 
 class MemberEntry(Strict):
@@ -258,11 +267,40 @@ def _run_one(
     return Outcome(config.name, "complete", store=store)
 
 
-def _local_cluster(workers: int | None, members: int, backend: str) -> Any:
-    """The embedded cluster: one worker per GPU (each seeing only its own device) when the
-    members may run on GPUs, else single-threaded workers, one per core: independent runs share
-    cores better than one run's threads do."""
-    from distributed import LocalCluster, Nanny, Scheduler, SpecCluster
+def dashboard_address(text: str) -> str:
+    """A dashboard address ``[HOST]:PORT`` (or a bare ``PORT``), checked, as Dask takes it.
+
+    Raises
+    ------
+    ConfigError
+        When the port is not a number from 0 to 65535 (0: any free port), or the dashboard's
+        package (bokeh) is not installed.
+    """
+    host, _, port = text.rpartition(":")
+    if not port.isdigit() or int(port) > 65535:
+        raise ConfigError(
+            [f"--dashboard {text}: give [HOST]:PORT with a port from 0 to 65535, e.g. {DASHBOARD}"]
+        )
+    if importlib.util.find_spec("bokeh") is None:
+        raise ConfigError(
+            [
+                "--dashboard: the Dask dashboard needs bokeh, which is not installed; install "
+                f'the dashboard extra (pip install ".[dashboard]" in a clone, or '
+                f"pip install '{DISTRIBUTION}[dashboard]') or bokeh>=3.1"
+            ]
+        )
+    return f"{host}:{port}"
+
+
+def cluster_options(
+    workers: int | None, members: int, backend: str, dashboard: str | None = None
+) -> tuple[str, dict[str, Any]]:
+    """How the embedded cluster is made: ``("gpu", options)`` for a ``SpecCluster`` of one
+    worker per GPU (each seeing only its own device) when the members may run on GPUs, else
+    ``("cpu", options)`` for a ``LocalCluster`` of single-threaded workers, one per core
+    (independent runs share cores better than one run's threads do). The dashboard is off
+    unless ``dashboard`` gives its address."""
+    from distributed import Nanny, Scheduler
 
     from .backend import gpu_count
     from .runtime import threads
@@ -277,16 +315,29 @@ def _local_cluster(workers: int | None, members: int, backend: str) -> Any:
             }
             for i in range(count)
         }
-        return SpecCluster(
-            workers=specs, scheduler={"cls": Scheduler, "options": {"dashboard_address": None}}
-        )
+        scheduler = {"cls": Scheduler, "options": {"dashboard_address": dashboard}}
+        return "gpu", {"workers": specs, "scheduler": scheduler}
     # PHASEFIELD_THREADS sizes pyFFTW's and Numba's pools inside each run; NUMBA_NUM_THREADS
     # itself must not change once Numba has started its threads, so it is left alone
     per_run = str(max(1, threads() // count))
     env = {"PHASEFIELD_THREADS": per_run, "OMP_NUM_THREADS": per_run}
-    return LocalCluster(
-        n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None, env=env
-    )
+    return "cpu", {
+        "n_workers": count,
+        "threads_per_worker": 1,
+        "processes": True,
+        "dashboard_address": dashboard,
+        "env": env,
+    }
+
+
+def _local_cluster(
+    workers: int | None, members: int, backend: str, dashboard: str | None = None
+) -> Any:
+    """The embedded cluster of :func:`cluster_options`."""
+    from distributed import LocalCluster, SpecCluster
+
+    kind, options = cluster_options(workers, members, backend, dashboard)
+    return SpecCluster(**options) if kind == "gpu" else LocalCluster(**options)
 
 
 def connect(address: str, timeout: float = 5.0) -> Any:
@@ -312,6 +363,8 @@ def run_sweep(
     report: Callable[[Outcome, int, int], None] | None = None,
     progress: bool = False,
     overwrite: bool = False,
+    dashboard: str | None = None,
+    on_dashboard: Callable[[str], None] | None = None,
 ) -> list[Outcome]:
     """Run every member of ``sweep`` that is not complete, as Dask tasks.
 
@@ -329,6 +382,10 @@ def run_sweep(
         A tqdm bar over the members.
     overwrite : bool
         Run every member from the start, replacing its store (complete or not).
+    dashboard : str, optional
+        Address (``[HOST]:PORT``) of the embedded cluster's Dask dashboard; none by default.
+    on_dashboard : callable, optional
+        Called with the dashboard's URL once the embedded cluster serves it.
 
     Returns
     -------
@@ -358,8 +415,10 @@ def run_sweep(
         sweep.out.mkdir(parents=True, exist_ok=True)
         if client is None:
             backend = pending[0].config.backend
-            cluster = _local_cluster(workers, len(pending), backend)
+            cluster = _local_cluster(workers, len(pending), backend, dashboard)
             client = Client(cluster)
+            if dashboard is not None and on_dashboard is not None:
+                on_dashboard(cluster.dashboard_link)
         bar = _bar(len(pending), progress)
         try:
             futures = [

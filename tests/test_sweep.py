@@ -131,3 +131,73 @@ def test_members_run_on_a_local_cluster_failures_are_reported_and_complete_ones_
     assert "1 run, 2 skipped, 0 failed" in text
     assert main(["sweep", str(path), "--workers", "1", "--overwrite"]) == 0
     assert "3 run, 0 skipped, 0 failed" in capsys.readouterr().out
+
+
+def test_the_embedded_cluster_has_no_dashboard_unless_asked(monkeypatch):
+    import phasefield.backend
+    from phasefield.sweep import cluster_options
+
+    kind, options = cluster_options(2, 3, "numpy")
+    assert kind == "cpu" and options["dashboard_address"] is None
+    assert cluster_options(2, 3, "numpy", "localhost:0")[1]["dashboard_address"] == "localhost:0"
+    monkeypatch.setattr(phasefield.backend, "gpu_count", lambda: 2)
+    kind, options = cluster_options(None, 3, "auto")
+    assert kind == "gpu" and options["scheduler"]["options"]["dashboard_address"] is None
+    assert len(options["workers"]) == 2
+
+
+def test_dashboard_option_is_wired_and_off_by_default(base, monkeypatch, capsys):
+    import importlib.util
+
+    import phasefield.sweep
+
+    calls = []
+
+    def fake_run_sweep(sweep, **options):
+        calls.append(options["dashboard"])
+        if options["dashboard"]:
+            options["on_dashboard"]("http://127.0.0.1:8787/status")
+        return []
+
+    monkeypatch.setattr(phasefield.sweep, "run_sweep", fake_run_sweep)
+    real_find_spec = importlib.util.find_spec
+    path = sweep_file(base, {"name": "demo", "base": "ch.yaml", "parameters": {"seed": [1]}})
+    assert main(["sweep", str(path)]) == 0
+    assert "Dask dashboard" not in capsys.readouterr().out
+    monkeypatch.setattr(  # as if bokeh were installed (the dashboard extra)
+        importlib.util,
+        "find_spec",
+        lambda name, *a: object() if name == "bokeh" else real_find_spec(name, *a),
+    )
+    assert main(["sweep", str(path), "--dashboard"]) == 0
+    assert "Dask dashboard: http://127.0.0.1:8787/status" in capsys.readouterr().out
+    assert main(["sweep", str(path), "--dashboard", ":0"]) == 0
+    assert calls == [None, "localhost:8787", ":0"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--dashboard", "localhost:http"], "--dashboard localhost:http: give [HOST]:PORT"),
+        (["--dashboard", "99999"], "--dashboard 99999: give [HOST]:PORT"),
+        (["--dashboard", "--scheduler", "tcp://x:1"], "--dashboard: only for the embedded"),
+    ],
+)
+def test_bad_dashboard_addresses_are_bad_input(base, capsys, arguments, message):
+    path = sweep_file(base, {"name": "demo", "base": "ch.yaml", "parameters": {"seed": [1]}})
+    assert main(["sweep", str(path), *arguments]) == 2
+    assert message in capsys.readouterr().err
+    assert not (base / "out").exists()
+
+
+def test_a_dashboard_without_bokeh_names_the_extra(monkeypatch):
+    import importlib.util
+
+    from phasefield.sweep import dashboard_address
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
+    with pytest.raises(ConfigError) as caught:
+        dashboard_address("localhost:8787")
+    (problem,) = caught.value.problems
+    assert 'pip install ".[dashboard]"' in problem
+    assert "pip install 'phasefield-spectral[dashboard]'" in problem

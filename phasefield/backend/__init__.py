@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 
+from ..distribution import GPU_INSTALL
 from .fft import RealFFT, export_wisdom, import_wisdom
 from .protocol import Backend, BackendError, FFTEngine, KernelKind
 
@@ -32,7 +33,7 @@ def _cupy_usable() -> tuple[bool, str]:
     try:
         import cupy
     except ImportError:
-        return False, "CuPy is not installed (pip install 'phasefield[gpu]')"
+        return False, f"CuPy is not installed ({GPU_INSTALL})"
     except Exception as err:  # a broken CUDA install raises all sorts
         return False, f"CuPy does not import: {err}"
     try:

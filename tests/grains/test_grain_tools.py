@@ -51,8 +51,7 @@ def test_voronoi_ids_cover_the_box_periodically():
     grid = Grid((64, 48), (1.0, 2.0))
     ids = voronoi_ids(grid, 40, np.random.default_rng(1))
     assert ids.shape == grid.shape
-    assert set(np.unique(ids)) <= set(range(40))
-    assert len(np.unique(ids)) >= 38  # a seed may lose every cell centre to its neighbours
+    assert np.array_equal(np.unique(ids), np.arange(40))  # no seed loses every cell
 
 
 @pytest.mark.parametrize("shape", [(200, 200), (40, 40, 40)])
@@ -280,8 +279,9 @@ def test_tracking_statistics_and_neighbours_are_the_same_on_every_kernel_path(ba
     from phasefield.grains.colouring import neighbour_pairs
     from phasefield.grains.labels import grain_labels
 
-    saves = [
-        grain_labels(_grown_microstructure(steps=n), get_backend("numpy"), 2) for n in (10, 60)
+    saves = [  # 120 grains of ~140 cells: the smallest shrink away within 60 steps (t = 30)
+        grain_labels(_grown_microstructure(120, components=8, steps=n), get_backend("numpy"), 2)
+        for n in (10, 60)
     ]
     assert saves[0][2] != saves[1][2]  # grains vanished in between
     paths = [get_backend("numpy", kernels="numba")]
@@ -314,7 +314,7 @@ def test_remapping_separates_namesakes_on_both_kernel_paths():
     from phasefield.grains import remap_order_parameters
     from phasefield.grains.labels import grain_labels
 
-    eta = _grown_microstructure()
+    eta = _grown_microstructure(components=8)  # room for 60 grains kept 8 cells apart
     for kernels in ("numba", "array"):
         backend = get_backend("numpy", kernels=kernels)
         moved = eta.copy()
