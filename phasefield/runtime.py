@@ -1,4 +1,5 @@
-"""Process settings that every layer may read: the CPU threads and the cache folder.
+"""Process settings that every layer may read: the CPU threads, the cache folder and the
+package's version.
 
 Nothing here imports from the rest of the package, so any module can ask without pointing
 upward. Environment variables: ``PHASEFIELD_THREADS`` (CPU threads for FFTW and the compiled
@@ -11,11 +12,25 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["SettingError", "cache_folder", "threads"]
+__all__ = ["SettingError", "cache_folder", "package_version", "threads"]
 
 
 class SettingError(ValueError):
     """An environment variable of phasefield's with a value that cannot be used."""
+
+
+def package_version() -> str:
+    """The installed version of phasefield (``0.0.0+unknown`` in a source tree not installed).
+
+    Here rather than in the package's ``__init__``, so that modules of any layer (the runner
+    records it in every store) read it without importing the package's facade, which imports
+    the top layers."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("phasefield")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0.0.0+unknown"
 
 
 def threads() -> int:
