@@ -8,14 +8,12 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from .runtime import package_version
 
-try:
-    __version__ = version("phasefield")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0+unknown"
+__version__ = package_version()
 
 from .config import ConfigError, RunConfig, load_config
+from .plotting import PlotError, plot
 from .simulation.loop import BlowUpError
 from .simulation.runner import run
 from .simulation.store import StoreError, open_run
@@ -23,10 +21,12 @@ from .simulation.store import StoreError, open_run
 __all__ = [
     "BlowUpError",
     "ConfigError",
+    "PlotError",
     "RunConfig",
     "StoreError",
     "__version__",
     "load_config",
     "open_run",
+    "plot",
     "run",
 ]

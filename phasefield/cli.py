@@ -1,4 +1,5 @@
-"""The ``phasefield`` command: run, validate, summary, grains, sweep, report, export, schema.
+"""The ``phasefield`` command: run, validate, summary, grains, sweep, report, export, plot,
+schema.
 
 Exit codes: 0 done; 2 bad input (one line per problem on stderr, naming the key or file, no
 traceback, nothing written); 1 a run that failed while running (its store still opens);
@@ -101,6 +102,17 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--times", type=float, nargs="+", help="model times (nearest saves; default: every save)"
     )
+
+    plot = commands.add_parser("plot", help="figures (and movies) of any model's store")
+    plot.add_argument("store", type=Path)
+    plot.add_argument("--field", help="one variable (default: every field and the series)")
+    plot.add_argument(
+        "--times", type=float, nargs="+", help="model times (nearest saves; default: the last)"
+    )
+    plot.add_argument(
+        "--out", type=Path, help="a .png file or a folder (default: beside the store)"
+    )
+    plot.add_argument("--movie", type=Path, help="a .gif or .mp4 movie of the field instead")
 
     commands.add_parser("schema", help="the config's JSON Schema, for editors")
     return parser
@@ -339,6 +351,14 @@ def _export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _plot(args: argparse.Namespace) -> int:
+    from .plotting import plot
+
+    for path in plot(args.store, args.field, args.times, args.out, args.movie):
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
 def _show_plainly(
     message: Warning | str,
     category: type[Warning],
@@ -402,6 +422,7 @@ def _unexpected(args: argparse.Namespace, err: BaseException) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     from .config import ConfigError
+    from .plotting import PlotError
     from .runtime import SettingError
     from .simulation.loop import BlowUpError
     from .simulation.store import StoreError
@@ -424,6 +445,8 @@ def _main(argv: Sequence[str] | None) -> int:
             return _report(args)
         if args.command == "export":
             return _export(args)
+        if args.command == "plot":
+            return _plot(args)
         if args.command == "schema":
             from .config import config_schema
 
@@ -431,7 +454,7 @@ def _main(argv: Sequence[str] | None) -> int:
             return EXIT_OK
     except ConfigError as err:
         return _bad_input(err.problems)
-    except (StoreError, SettingError) as err:
+    except (StoreError, SettingError, PlotError) as err:
         return _bad_input([str(err)])
     except BlowUpError as err:
         print(f"error: {err}", file=sys.stderr)
