@@ -93,18 +93,29 @@ def test_mp4(stores, tmp_path):
     assert movie.stat().st_size > 2_000 and movie.read_bytes()[4:8] == b"ftyp"
 
 
+def _neighbours_differ(ids, palette) -> bool:
+    differ = []
+    for axis in range(ids.ndim):  # every pair of cells across a boundary, periodic
+        other = np.roll(ids, 1, axis=axis)
+        touching = ids != other
+        differ.append((palette[ids[touching]] != palette[other[touching]]).any(axis=1).all())
+    return all(differ)
+
+
 def test_grain_map_colours_neighbours_apart(stores):
     from phasefield.grains import boundary_cells
     from phasefield.plotting.maps import grain_palette
 
     ids = pf.open_run(stores / "grain_growth.zarr")["grain_id"].isel(t=-1).values
-    palette = grain_palette([ids])
-    for axis in (0, 1):  # every pair of cells across a boundary, periodic
-        other = np.roll(ids, 1, axis=axis)
-        touching = ids != other
-        assert touching.any()
-        assert (palette[ids[touching]] != palette[other[touching]]).any(axis=1).all()
-    assert boundary_cells(ids).sum() < ids.size // 2
+    assert _neighbours_differ(ids, grain_palette([ids]))
+    assert 0 < boundary_cells(ids).sum() < ids.size // 2
+    # stripes whose neighbours' ids differ by the palette's size (11): colouring by id modulo
+    # the palette would give every stripe the same colour
+    stripes = np.repeat(np.array([1, 12, 23, 34, 45, 2, 13, 24, 35, 46]), 3)[np.newaxis]
+    stripes = np.repeat(stripes, 6, axis=0)
+    palette = grain_palette([stripes])
+    assert _neighbours_differ(stripes, palette)
+    assert (palette[0] == 1.0).all()  # id 0, no grain: white
 
 
 def test_times_pick_nearest_saves_and_out_names(stores, tmp_path):
