@@ -85,7 +85,8 @@ def grain_palette(grain_maps: Sequence[np.ndarray]) -> np.ndarray:
     from ..grains.colouring import neighbour_pairs
     from ..grains.kernels import dsatur
 
-    palette = np.delete(colormaps["Set3"](np.arange(12))[:, :3], 8, axis=0)  # not its grey
+    # Set3 without its grey and its second yellow (too close to the first, side by side)
+    palette = np.delete(colormaps["Set3"](np.arange(12))[:, :3], [8, 11], axis=0)
     count = max(int(ids.max()) for ids in grain_maps) + 1
     backend = get_backend("numpy", kernels="array")
     pairs = np.concatenate([neighbour_pairs(ids, backend) for ids in grain_maps], axis=1)
