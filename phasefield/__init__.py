@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .config import ConfigError, RunConfig, load_config
 from .distribution import VERSION as __version__
+from .plotting import PlotError, plot
 from .simulation.loop import BlowUpError
 from .simulation.runner import run
 from .simulation.store import StoreError, open_run
@@ -17,10 +18,12 @@ from .simulation.store import StoreError, open_run
 __all__ = [
     "BlowUpError",
     "ConfigError",
+    "PlotError",
     "RunConfig",
     "StoreError",
     "__version__",
     "load_config",
     "open_run",
+    "plot",
     "run",
 ]

@@ -1,4 +1,5 @@
-"""Process settings that every layer may read: the CPU threads and the cache folder.
+"""Process settings that every layer may read: the CPU threads, the cache folder and the
+package's version.
 
 Nothing here imports from the rest of the package, so any module can ask without pointing
 upward. Environment variables: ``PHASEFIELD_THREADS`` (CPU threads for FFTW and the compiled

@@ -5,7 +5,7 @@ graphs (label pairs) go through the host."""
 from __future__ import annotations
 
 from .colouring import ColouringError, colour_grains
-from .labels import grain_labels, periodic_label
+from .labels import boundary_cells, grain_labels, periodic_label
 from .remap import remap_order_parameters
 from .statistics import GrainStatistics, grain_statistics
 from .tracking import GrainTracker
@@ -15,6 +15,7 @@ __all__ = [
     "ColouringError",
     "GrainStatistics",
     "GrainTracker",
+    "boundary_cells",
     "colour_grains",
     "grain_labels",
     "grain_statistics",

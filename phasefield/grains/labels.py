@@ -12,7 +12,23 @@ from scipy.sparse.csgraph import connected_components
 from ..backend import Backend
 from . import kernels
 
-__all__ = ["grain_groups", "grain_labels", "largest_component", "periodic_label"]
+__all__ = [
+    "boundary_cells",
+    "grain_groups",
+    "grain_labels",
+    "largest_component",
+    "periodic_label",
+]
+
+
+def boundary_cells(labels: np.ndarray) -> np.ndarray:
+    """Cells whose periodic neighbour before them along some axis has another label (host
+    arrays, for figures): a line one cell wide along every grain boundary and every edge of a
+    second phase."""
+    edge = np.zeros(labels.shape, dtype=bool)
+    for axis in range(labels.ndim):
+        edge |= labels != np.roll(labels, 1, axis=axis)
+    return edge
 
 
 def periodic_label(mask: Any, backend: Backend, grid_ndim: int) -> tuple[Any, int]:

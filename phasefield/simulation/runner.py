@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from .. import __version__
 from ..backend import Backend, import_wisdom
 from ..config import RunConfig, to_yaml
+from ..distribution import VERSION
 from ..handler import Handler
 from ..models.registry import spec_of
 from ..spectral import SpectralSpace
@@ -33,7 +33,7 @@ def _store_attrs(config: RunConfig, backend_name: str, fft: str, device: str) ->
     return {
         "config": text,
         "config_sha256": hashlib.sha256(text.encode()).hexdigest(),
-        "phasefield_version": __version__,
+        "phasefield_version": VERSION,
         "backend": backend_name,
         "fft": fft,
         "device": device,

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ...dims import TIME
+from ...grains import boundary_cells
 
 if TYPE_CHECKING:
     from .report import AnnealRow
@@ -75,14 +76,6 @@ def _against_temperature(
     return path
 
 
-def _boundaries(labels: np.ndarray) -> np.ndarray:
-    """Cells whose periodic neighbour has another label (grain boundaries and β edges)."""
-    edge = np.zeros(labels.shape, dtype=bool)
-    for axis in range(labels.ndim):
-        edge |= labels != np.roll(labels, 1, axis=axis)
-    return edge
-
-
 def _last_planes(
     row: AnnealRow, names: Sequence[str], open_store: Opener
 ) -> tuple[dict[str, np.ndarray], float]:
@@ -131,7 +124,7 @@ def microstructure_panels(rows: Sequence[AnnealRow], path: Path, open_store: Ope
             if name not in planes:
                 continue
             if name == "grain_id":
-                shown = np.where(_boundaries(planes[name]), 0.0, 1.0)
+                shown = np.where(boundary_cells(planes[name]), 0.0, 1.0)
                 ax.imshow(shown, origin="lower", cmap="gray", extent=extent, vmin=0, vmax=1)
             else:
                 low, high = limits[name]
