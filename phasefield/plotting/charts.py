@@ -35,6 +35,8 @@ def _series_panel(ax: Any, variable: Any, name: str, times: np.ndarray, marker: 
     ax.plot(times, scaled, marker=marker, ms=3, lw=1.2)
     if values.dtype.kind in "iu":
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        if values.size and int(values.max()) - int(values.min()) < 2:  # room for whole ticks
+            ax.set_ylim(float(values.min()) - 1.0, float(values.max()) + 1.0)
     elif finite.size:
         low, high = float(np.nanmin(scaled)), float(np.nanmax(scaled))
         size = max(abs(low), abs(high))
