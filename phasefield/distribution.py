@@ -14,7 +14,7 @@ __all__ = ["DISTRIBUTION", "GPU_INSTALL", "VERSION"]
 DISTRIBUTION = "phasefield-spectral"
 
 #: The package's version (PEP 440).
-VERSION = "0.1.0"
+VERSION = "0.2.0.dev0"
 
 #: How to add the GPU extra (CuPy for CUDA 12), from a clone or from the package index.
 GPU_INSTALL = f"pip install \".[gpu]\" in a clone, or pip install '{DISTRIBUTION}[gpu]'"

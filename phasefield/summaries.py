@@ -65,7 +65,7 @@ def print_summary(path: Path, as_json: bool = False, out: Any = None) -> None:
         f"{len(rows)} saves, {attrs.get('backend')} {attrs.get('precision')}",
         file=out,
     )
-    header = [f"{c} [{units[c]}]" if units.get(c) else c for c in columns]
+    header = [f"{c} [{units[c]}]" if units.get(c) not in (None, "", "1") else c for c in columns]
     cells = [[_format_value(value) for value in row] for row in rows]
     for line in aligned(header, cells):
         print(line, file=out)
@@ -123,7 +123,8 @@ def print_grains(path: Path, as_json: bool = False) -> None:
         sys.stdout.write("\n")
         return
     unit = dataset["mean_grain_size"].attrs.get("units")
-    header = [c if c != "mean_grain_size" or not unit else f"{c} [{unit}]" for c in columns]
+    shown = unit not in (None, "", "1")  # dimensionless: no unit
+    header = [f"{c} [{unit}]" if c == "mean_grain_size" and shown else c for c in columns]
     cells = [[_format_value(v) for v in row] for row in rows]
     print(f"{path}: {len(rows)} saves", file=sys.stdout)
     for line in aligned(header, cells):

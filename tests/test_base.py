@@ -43,6 +43,22 @@ def test_null_replaces_a_base_value(tmp_path):
     assert (resolved.time.end, resolved.time.steps) == (None, 4)
 
 
+def test_another_kind_replaces_the_base_mapping_whole(tmp_path):
+    """The base's uniform start has value and noise; a file start has neither."""
+    write_config(tmp_path, config(), "base.yaml")
+    np.save(tmp_path / "c0.npy", np.full((32, 32), 0.5))
+    child = _write(
+        tmp_path / "child.yaml",
+        {"base": "base.yaml", "initial": {"c": {"kind": "file", "path": "c0.npy"}}},
+    )
+    resolved = load_config(child)
+    assert resolved.initial["c"].kind == "file"
+    same_kind = _write(
+        tmp_path / "noise.yaml", {"base": "base.yaml", "initial": {"c": {"noise": 0.05}}}
+    )
+    assert load_config(same_kind).initial["c"].value == 0.5  # the same kind still merges
+
+
 def test_bases_chain_and_each_level_wins_over_the_one_below(tmp_path):
     write_config(tmp_path, config(time={"dt": 0.5, "end": 10.0}), "a.yaml")
     _write(tmp_path / "b.yaml", {"base": "a.yaml", "seed": 11, "time": {"end": 20.0}})

@@ -44,6 +44,15 @@ def test_a_number_with_units_equals_the_plain_si_number():
     assert with_units.model.gb_width == pytest.approx(plain.model.gb_width, rel=1e-12)
 
 
+@pytest.mark.parametrize(
+    ("text", "si"), [("3 nm", 3e-9), ("0.0011 um", 1.1e-9), ("2.1 nm", 2.1e-9)]
+)
+def test_a_converted_number_is_the_decimal_one_written_in_si(text, si):
+    """No binary noise from the conversion (3 nm * 1e-9 is 3.0000000000000004e-09 in floats),
+    so a config written in nm and one written in m are the same config for --resume."""
+    assert load_config(_al_mg(grid={"spacing": text})).grid.spacings[0] == si
+
+
 def test_plain_numbers_and_numbers_as_text_are_unchanged():
     cfg = load_config(_al_mg(grid={"spacing": "2e-9"}))
     assert cfg.grid.spacing == 2e-9

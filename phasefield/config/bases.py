@@ -29,11 +29,19 @@ _MATERIAL_SUFFIXES = (".yaml", ".yml")
 
 
 def deep_merge(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
-    """``base`` with ``changes`` merged in: mappings merged key by key, anything else replaced."""
+    """``base`` with ``changes`` merged in: mappings merged key by key, anything else replaced.
+
+    A mapping that names another ``kind`` than the base's (``initial.c: {kind: file, ...}``
+    over ``{kind: uniform, value: ..., noise: ...}``, another ``model.kind``) replaces it whole:
+    the base's keys belong to the other kind."""
     merged = dict(base)
     for key, value in changes.items():
         below = merged.get(key)
-        if isinstance(value, Mapping) and isinstance(below, Mapping):
+        if (
+            isinstance(value, Mapping)
+            and isinstance(below, Mapping)
+            and value.get("kind", below.get("kind")) == below.get("kind")
+        ):
             merged[key] = deep_merge(below, value)
         else:
             merged[key] = value

@@ -79,6 +79,14 @@ def _map(dataset: Any, name: str, index: int, title: str) -> Callable[[], Any]:
     return lambda: MapFigure(dataset, name, [index], title).figure
 
 
+def _make_folder(folder: Path) -> None:
+    """Create the figures' folder, or say which part of its path is a file (bad input)."""
+    blocking = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise PlotError(f"--out: {blocking} is a file, not a folder; choose another --out")
+    folder.mkdir(parents=True, exist_ok=True)
+
+
 def _targets(out: Path | None, folder: Path, stem: str, tags: Sequence[str]) -> list[Path]:
     """Where each figure goes (see :func:`plot`)."""
     if out is not None and out.suffix.lower() in FIGURE_SUFFIXES:
@@ -168,7 +176,7 @@ def plot(
     out_path = Path(out) if out is not None else None
     jobs = _jobs(dataset, field, indexes, title)
     paths = _targets(out_path, folder, stem, [tag for tag, _ in jobs])
-    paths[0].parent.mkdir(parents=True, exist_ok=True)
+    _make_folder(paths[0].parent)
     plt = pyplot()
     for (_, draw), path in zip(jobs, paths, strict=True):
         figure = draw()

@@ -1,9 +1,11 @@
 """Maps of a store's fields at one save: colour maps with a colorbar and a scale bar, grain maps
-coloured by grain with the boundaries drawn, three orthogonal mid-slices of 3-D fields, a line
-over ``x`` for 1-D ones. Everything is selected by dimension name, so x is always across."""
+coloured by grain with the boundaries drawn, three orthogonal mid-slices of 3-D fields, and a
+one-row strip along ``x``, coloured like the maps, for 1-D ones. Everything is selected by
+dimension name, so x is always across."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -206,7 +208,8 @@ class MapFigure:
                 what += f", {int(self.dataset['grain_count'].values[index])} grains"
             if any((plane.values == 0).any() for plane in self.frames[index]):
                 what += ", white: no grain"
-        self.heading.set_text(f"{self.title}: {what}, {when}")
+        width = max(40, int(self.figure.get_figwidth() * 11))  # characters that fit at 10 pt
+        self.heading.set_text("\n".join(textwrap.wrap(f"{self.title}: {what}, {when}", width)))
 
     def close(self) -> None:
         pyplot().close(self.figure)

@@ -152,7 +152,9 @@ class Unit:
                 f"{text!r} is a temperature on an offset scale; a change of temperature is "
                 f"needed: write {number:g} K or {number:g} delta_degC"
             )
-        magnitude = float(quantity.to(target).magnitude)
+        # 15 significant digits: what a decimal number holds exactly, so '3 nm' is 3e-09 (not
+        # 3.0000000000000004e-09) and a resumed config written either way is the same config
+        magnitude = float(f"{float(quantity.to(target).magnitude):.15g}")
         if not math.isfinite(magnitude):
             raise ValueError(f"{text!r} is not a finite number in {self.symbol}")
         return magnitude

@@ -69,6 +69,33 @@ def _point_data(save: xr.Dataset, axes: tuple[str, ...]) -> dict[str, np.ndarray
     return data
 
 
+def _write_image(stem: Path, spacing: tuple[float, ...], data: dict[str, np.ndarray]) -> Path:
+    """One ``.vti`` file of point data on an image of ``spacing`` (origin 0).
+
+    pyevtk's ``imageToVTK`` takes any spacing below 1e-8 for zero (``numpy.isclose``'s absolute
+    tolerance) and refuses the data, so metre-scale grids (the al_mg model's nanometre cells)
+    could not be exported through it; this writes the same file through pyevtk's ``VtkFile``.
+    """
+    from pyevtk.vtk import VtkFile, VtkImageData
+
+    shape = next(iter(data.values())).shape
+    end = tuple(n - 1 for n in shape)
+    start = (0, 0, 0)
+    vtk = VtkFile(str(stem), VtkImageData)
+    vtk.openGrid(start=start, end=end, origin=(0.0, 0.0, 0.0), spacing=spacing)
+    vtk.openPiece(start=start, end=end)
+    vtk.openData("Point", scalars=next(iter(data)))
+    for name, values in data.items():
+        vtk.addData(name, values)
+    vtk.closeData("Point")
+    vtk.closePiece()
+    vtk.closeGrid()
+    for values in data.values():
+        vtk.appendData(values)
+    vtk.save()
+    return Path(vtk.getFileName())
+
+
 def export_vtk(
     store: str | Path, directory: str | Path, times: Sequence[float] | None = None
 ) -> list[Path]:
@@ -89,7 +116,6 @@ def export_vtk(
     list of Path
         The files written, the ``.pvd`` collection last.
     """
-    from pyevtk.hl import imageToVTK
     from pyevtk.vtk import VtkGroup
 
     dataset = open_run(store)
@@ -115,9 +141,7 @@ def export_vtk(
         if not data:
             raise StoreError(f"{store}: the store has no fields to export (output.fields is empty)")
         stem = out / f"{name}_{index:05d}"
-        path = Path(
-            imageToVTK(str(stem), origin=(0.0, 0.0, 0.0), spacing=tuple(spacing), pointData=data)
-        )
+        path = _write_image(stem, tuple(spacing), data)
         group.addFile(filepath=str(path), sim_time=float(stored[index]))
         written.append(path)
     group.save()

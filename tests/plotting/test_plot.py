@@ -158,6 +158,15 @@ def test_bad_input_exits_2_naming_it(stores, arguments, named, capsys):
         assert "0 to 20" in err  # the run's range
 
 
+@pytest.mark.parametrize("out", ["afile", "afile/figures", "afile/x.png"])
+def test_out_through_a_file_exits_2_naming_it(stores, tmp_path, out, capsys):
+    (tmp_path / "afile").write_text("mine")
+    arguments = ["plot", str(stores / "cahn_hilliard.zarr"), "--out", str(tmp_path / out)]
+    assert main([*arguments, *(["--field", "c"] if out.endswith(".png") else [])]) == 2
+    assert "afile is a file" in _one_line(capsys)
+    assert (tmp_path / "afile").read_text() == "mine"
+
+
 def test_not_a_store_exits_2(tmp_path, capsys):
     assert main(["plot", str(tmp_path)]) == 2
     assert str(tmp_path) in _one_line(capsys)

@@ -11,7 +11,7 @@ import phasefield as pf
 from phasefield.cli import main
 from phasefield.simulation.export import export_vtk
 
-from ..helpers import config
+from ..helpers import AL_MG_BASE, config, merged
 
 _TYPES = {"Float64": "<f8", "Float32": "<f4", "Int64": "<i8", "Int32": "<i4", "UInt8": "u1"}
 
@@ -90,6 +90,21 @@ def test_a_stack_becomes_one_array_per_component_and_ids_stay_integers(tmp_path)
     assert arrays["grain_id"].dtype.kind == "i"
     np.testing.assert_array_equal(
         arrays["grain_id"][:, :, 0], dataset["grain_id"].isel(t=-1).transpose("x", "y").values
+    )
+
+
+def test_an_al_mg_store_exports_with_its_nanometre_spacing(tmp_path):
+    """Spacings below 1e-8 (metres) are spacings, not zeros (pyevtk's imageToVTK refused them)."""
+    store = tmp_path / "al.zarr"
+    dataset = pf.run(
+        merged(AL_MG_BASE, grid={"shape": [24, 16], "spacing": 2e-9}), out=store, progress=False
+    )
+    assert main(["export", str(store), "--vtk", str(tmp_path / "vtk")]) == 0
+    arrays, shape, spacing = read_vti(sorted((tmp_path / "vtk").glob("*.vti"))[-1])
+    assert shape == (24, 16, 1)
+    assert spacing[:2] == pytest.approx([2e-9, 2e-9], rel=1e-12)
+    np.testing.assert_array_equal(
+        arrays["c"][:, :, 0], dataset["c"].isel(t=-1).transpose("x", "y").values
     )
 
 
