@@ -277,10 +277,10 @@ def test_the_array_path_steps_as_the_compiled_one():
 def test_sc8_keeps_its_grains_and_its_mg_for_an_hour_at_723K(tmp_path):
     """The shipped SC-8 config on a smaller grid: 8 nm grains in the Schwarz structure grow to
     about 12 nm in 1 h at 723 K (the seed; within 30 %), Mg stays in solution, the structure
-    holds (the law's thermal loss over an hour at 723 K is about 1 %)."""
+    holds (the law's thermal loss over an hour at 723 K is about 1 %). The shipped grid as it
+    is (64 grains, about 25 at the end): 36 grains on 96^2 leave about 10, whose mean size
+    scatters by a third between seeds (14.1 and 16.5 nm for two Voronoi starts)."""
     data = yaml.safe_load((ROOT / "runs" / "al_mg_sc8_723K.yaml").read_text())
-    data["grid"]["shape"] = [96, 96]
-    data["initial"]["grains"]["count"] = 36
     run = pf.run(data, out=tmp_path / "sc8.zarr", progress=False)
     size = run["mean_grain_size"].values
     assert 0.7 * 12e-9 < size[-1] < 1.3 * 12e-9
