@@ -348,6 +348,7 @@ def plan_moves(
     buffer_cells: int,
     optional: np.ndarray | None = None,
     cells: dict[int, Any] | None = None,
+    across: np.ndarray | None = None,
 ) -> list[tuple[int, int, int]]:
     """Moves ``(label, from, to)`` that separate every conflicting pair.
 
@@ -357,7 +358,10 @@ def plan_moves(
     within twice the buffer; failing that, free within a radius down to half the buffer.
     ``optional`` pairs (foreseen conflicts) are separated where an order parameter is free within
     the buffer and otherwise left for a later check. ``cells``: the cells of the grains in
-    the pairs (:func:`grain_cells`), if known.
+    the pairs (:func:`grain_cells`), if known. ``across``: pairs of grains that both touch a
+    grain about to vanish (:func:`across_small_grains`); no grain moves to the order parameter
+    of a grain across such a one, which it would meet, and merge with, when the small grain is
+    gone (a target free only within a radius under the buffer is otherwise no safer than that).
 
     Raises
     ------
@@ -383,11 +387,22 @@ def plan_moves(
     if cells is None:
         cells = grain_cells(labels, conflicts.reshape(-1), backend)
 
+    partners: dict[int, set[int]] = {}
+    label_order = np.zeros(0, dtype=np.int64)
+    if across is not None and across.shape[1]:
+        for a, b in across.T:
+            if a > 0 and b > 0:  # label 0 is no grain
+                partners.setdefault(int(a), set()).add(int(b))
+                partners.setdefault(int(b), set()).add(int(a))
+        label_order = np.zeros(sizes.size, dtype=np.int64)
+        label_order[backend.to_host(flat_labels)] = backend.to_host(flat_order)
+
     def destination(label: int, radius: int) -> tuple[int, int, Any] | None:
         own = cells[label]
         source = int(flat_order[own[0]])
         near = occupied(label, own, radius)
-        choices = [c for c in range(components) if c != source and near[c] == 0]
+        met = {int(label_order[p]) for p in partners.get(label, ())}
+        choices = [c for c in range(components) if c != source and near[c] == 0 and c not in met]
         if len(choices) > 1:  # prefer an order parameter with no grain within twice the buffer
             far = occupied(label, own, 2 * buffer_cells)
             choices = [c for c in choices if far[c] == 0] or choices
@@ -423,6 +438,8 @@ def plan_moves(
             )
         source, target, own = found
         flat_order[own] = target
+        if label_order.size:
+            label_order[label] = target
         moves.append((label, source, target))
         moved.add(label)
     return moves

@@ -195,7 +195,7 @@ def remap_order_parameters(
         close = kernels.close_pairs(labels, groups, buffer_cells)
     else:
         close = find_conflicts(labels, order, components, backend, buffer_cells)
-    foreseen = np.zeros((2, 0), dtype=np.int64)
+    foreseen = across = np.zeros((2, 0), dtype=np.int64)
     if vanishing_cells > 0:
         across = across_small_grains(labels, backend, vanishing_cells)
         foreseen = across[:, groups[across[0]] == groups[across[1]]]
@@ -205,7 +205,7 @@ def remap_order_parameters(
     cells = grain_cells(labels, np.concatenate([close, foreseen], axis=1).reshape(-1), backend)
     try:
         moves = plan_moves(
-            labels, planned, components, close, backend, buffer_cells, foreseen, cells
+            labels, planned, components, close, backend, buffer_cells, foreseen, cells, across
         )
     except ColouringError:
         return _recolour_all(eta, labels, order, groups, backend, buffer_cells, width_cells)

@@ -408,3 +408,36 @@ def test_dense_3d_grains_are_coloured_by_repairs_that_keep_colours():
     colour = colour_grains(ids, backend, 20, 6)
     assert colour.min() >= 0 and colour.max() < 20
     assert find_conflicts(ids + 1, colour[ids], 20, backend, 6).shape[1] == 0
+
+
+def test_no_grain_moves_to_the_order_parameter_of_one_across_a_vanishing_grain():
+    """C (order parameter 0) must leave A (0, too close). A is boxed in by grains on 1 and 2; C
+    sits beside a small grain S (1) with B (2) across it, five cells from C: within the buffer
+    (6) but not within a fallback radius of 4, so order parameter 2 looked free to C. When S
+    vanishes, C would meet B on one order parameter and merge with it: that move is refused
+    (here nothing else is possible, so the planner says so and the remap recolours)."""
+    from phasefield.grains.colouring import across_small_grains, plan_moves
+
+    backend = get_backend("numpy")
+    labels = np.zeros((40, 9), dtype=np.int64)  # (x, y)
+    order = np.zeros((40, 9), dtype=np.int64)
+    grains = {  # label: (x slice, y slice, order parameter)
+        1: (slice(10, 15), slice(3, 6), 0),  # A
+        2: (slice(17, 21), slice(0, 9), 0),  # C, smaller than A: it moves first
+        3: (slice(21, 25), slice(0, 9), 1),  # S, small, touching C and B
+        4: (slice(25, 30), slice(0, 9), 2),  # B
+        5: (slice(10, 13), slice(6, 9), 1),  # above A
+        6: (slice(10, 13), slice(0, 3), 2),  # below A
+    }
+    for label, (x, y, parameter) in grains.items():
+        labels[x, y], order[x, y] = label, parameter
+    across = across_small_grains(labels, backend, 40)
+    assert [2, 4] in across.T.tolist()  # C and B both touch S
+    conflicts = np.array([[1], [2]])
+
+    def plan(across):
+        return plan_moves(labels, order.copy(), 3, conflicts, backend, 6, across=across)
+
+    assert plan(None) == [(2, 0, 2)]  # without knowing about S: onto B's order parameter
+    with pytest.raises(ColouringError):
+        plan(across)
