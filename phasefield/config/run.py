@@ -119,7 +119,8 @@ class TimeConfig(Strict):
     steps: PositiveInt | None = Field(None, description="number of steps (instead of end)")
     scheme: SchemeName = Field(
         "imex_euler",
-        description="time-stepping scheme: imex_euler (first order) or sbdf2 (second order)",
+        description="time-stepping scheme: imex_euler (first order) or sbdf2 (second order); "
+        "default: the model's (sbdf2 for grain_growth, imex_euler for the others)",
     )
 
     adaptive: AdaptiveConfig | None = Field(
@@ -205,6 +206,19 @@ class RunConfig(Strict):
         description="free labels carried into the store (e.g. alloy: NG-50, anneal_time: 3600); "
         "reports group and extrapolate by them; they never change the run",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _model_scheme(cls, data: object) -> object:
+        """``time.scheme`` defaults to the model's (``default_scheme`` of its keys)."""
+        if not isinstance(data, dict) or not isinstance(data.get("time"), dict):
+            return data
+        model = data.get("model")
+        kind = model.get("kind") if isinstance(model, dict) else None
+        spec = MODELS.get(kind) if isinstance(kind, str) else None
+        if spec is None or "scheme" in data["time"]:
+            return data
+        return {**data, "time": {**data["time"], "scheme": spec.keys.default_scheme}}
 
     @field_validator("name")
     @classmethod

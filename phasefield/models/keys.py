@@ -29,6 +29,9 @@ class ModelKeys(Strict):
     #: :class:`~phasefield.schema.Unit` take texts with units (``"0.5 nm"``), converted to it;
     #: a generic model's numbers are in whatever consistent units the user picks, and take none.
     si_units: ClassVar[bool] = False
+    #: The time-stepping scheme a config of this model gets without ``time.scheme``: the one
+    #: whose error is small at the steps the model's configs take (see the model's README).
+    default_scheme: ClassVar[str] = "imex_euler"
 
     kind: str
 
