@@ -136,6 +136,26 @@ def cli_command(*args: Any) -> list[str]:
     return [sys.executable, "-m", "phasefield", *map(str, args)]
 
 
+def killable_run(folder: Path, every: float, checkpoint_steps: int) -> tuple[Path, Any]:
+    """A CLI run of a few seconds (96^2 Cahn-Hilliard to t = 150 in steps of 0.25) saving every
+    ``every`` and checkpointing every ``checkpoint_steps`` steps, for tests that kill it: its
+    config file, and its uninterrupted result (run once through the CLI)."""
+    import subprocess
+
+    import phasefield as pf
+
+    data = config(
+        grid={"shape": [96, 96]},
+        time={"dt": 0.25, "end": 150.0},
+        output={"every": every},
+        checkpoint={"every_steps": checkpoint_steps},
+    )
+    path = write_config(folder, data)
+    reference = folder / "reference.zarr"
+    subprocess.run(cli_command("run", path, "--out", reference, "--quiet"), check=True)
+    return path, pf.open_run(reference)
+
+
 def committed_saves(out: Path) -> int:
     """How many saves the store at ``out`` shows (0 before it exists or while it is created)."""
     import phasefield as pf

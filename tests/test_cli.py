@@ -14,7 +14,14 @@ import pytest
 import phasefield as pf
 from phasefield.cli import main
 
-from .helpers import assert_identical_stores, cli_command, committed_saves, config, write_config
+from .helpers import (
+    assert_identical_stores,
+    cli_command,
+    committed_saves,
+    config,
+    killable_run,
+    write_config,
+)
 
 
 def run_cli(*args: str) -> int:
@@ -139,17 +146,7 @@ def test_a_blow_up_exits_1_and_leaves_a_store_that_opens(tmp_path, capsys):
 @pytest.fixture(scope="module")
 def long_run(tmp_path_factory):
     """A run of a few seconds with frequent saves and checkpoints, and its uninterrupted result."""
-    folder = tmp_path_factory.mktemp("kill")
-    data = config(
-        grid={"shape": [96, 96]},
-        time={"dt": 0.25, "end": 150.0},
-        output={"every": 5.0},
-        checkpoint={"every_steps": 37},
-    )
-    path = write_config(folder, data)
-    reference = folder / "reference.zarr"
-    subprocess.run(cli_command("run", path, "--out", reference, "--quiet"), check=True)
-    return path, pf.open_run(reference)
+    return killable_run(tmp_path_factory.mktemp("kill"), every=5.0, checkpoint_steps=37)
 
 
 def _kill_after(

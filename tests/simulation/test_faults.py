@@ -14,21 +14,19 @@ import pytest
 
 import phasefield as pf
 
-from ..helpers import assert_identical_stores, cli_command, committed_saves, config, write_config
+from ..helpers import (
+    assert_identical_stores,
+    cli_command,
+    committed_saves,
+    config,
+    killable_run,
+    write_config,
+)
 
 
 @pytest.mark.slow
 def test_kill_9_at_twenty_random_moments(tmp_path):
-    data = config(
-        grid={"shape": [96, 96]},
-        time={"dt": 0.25, "end": 150.0},
-        output={"every": 2.5},
-        checkpoint={"every_steps": 23},
-    )
-    path = write_config(tmp_path, data)
-    reference = tmp_path / "reference.zarr"
-    subprocess.run(cli_command("run", path, "--out", reference, "--quiet"), check=True)
-    expected = pf.open_run(reference)
+    path, expected = killable_run(tmp_path, every=2.5, checkpoint_steps=23)
     total = expected.sizes["t"]
     out = tmp_path / "killed.zarr"
     draw = random.Random(20261207)
