@@ -210,7 +210,6 @@ class Kinetics(_Section):
 
 class Interfaces(_Section):
     grain_boundary_energy: JoulePerSquareMetre
-    twin_boundary_energy: JoulePerSquareMetre
     precipitate_energy: JoulePerSquareMetre
 
 

@@ -160,6 +160,12 @@ AL_MG_MODEL_CHANGES: list[tuple[dict[str, Any], str]] = [
     ({"temperature": "inf K"}, "model.temperature: 'inf K' is not a finite number"),
     ({"temperature": "1000 degC"}, "model.temperature: 1273.15 K is outside the material's data"),
     ({"nucleation": {"radiuss": 1e-9}}, "model.nucleation.radiuss: unknown key; did you mean"),
+    ({"nucleation": {"classes": 0}}, "model.nucleation.classes: must be at least 1"),
+    ({"nucleation": {"contact_angle": 0}}, "model.nucleation.contact_angle: must lie between 0"),
+    ({"nucleation": {"contact_angle": 180}}, "model.nucleation.contact_angle: must lie between"),
+    ({"nucleation": {"contact_angle": -20}}, "model.nucleation.contact_angle: must lie between"),
+    ({"nucleation": {"incubation": "yes"}}, "model.nucleation.incubation:"),
+    ({"nucleation": {"incubation": 1}}, "model.nucleation.incubation:"),
 ]
 
 

@@ -31,7 +31,7 @@ from phasefield.materials import load_material
 from phasefield.models.al_mg import AlMg
 from phasefield.models.al_mg.temperature import TemperatureProgramme
 from phasefield.thermo.composition import Composition
-from phasefield.thermo.nucleation import nucleation_rate
+from phasefield.thermo.nucleation import nucleation_sites
 
 TEMPERATURE, HOUR, GRAIN, ALLOY = 673.0, 3600.0, 50e-9, 15.0
 WIDTH = 6e-9  # any: the integral across the boundary does not depend on it
@@ -40,11 +40,15 @@ WIDTH = 6e-9  # any: the integral across the boundary does not depend on it
 def nuclei_per_grain(model: AlMg, sigma_p: float, temperature: float = TEMPERATURE) -> float:
     x = np.linspace(-4 * WIDTH, 4 * WIDTH, 4001)
     boundary = np.cosh(2 * x / WIDTH) ** -4.0
-    parameters = replace(model.nucleation_parameters(), sigma_p=sigma_p)
+    parameters = replace(
+        model.nucleation_parameters(),
+        sigma_p=sigma_p,
+        contact_cosine=model.sigma_gb / (2.0 * sigma_p),
+    )
     kinetics = model.kinetics(temperature)
     material = model.material
     c = np.full_like(x, float(Composition.of(material).mole_fraction(ALLOY)))
-    rate = nucleation_rate(
+    rate = nucleation_sites(
         model.phases(temperature),
         parameters,
         c,
@@ -55,7 +59,7 @@ def nuclei_per_grain(model: AlMg, sigma_p: float, temperature: float = TEMPERATU
         material.kinetics.boundary_diffusion.at(temperature)
         / material.kinetics.boundary_thickness.at(temperature),
         kinetics.suppression,
-    )
+    ).rate
     per_area = float(np.trapezoid(rate, x))
     return per_area * math.pi * GRAIN**2 / 2 * HOUR
 

@@ -25,9 +25,19 @@ width δ, :math:`N = b\\,(\\delta/w_b) N_A/V_m`, and the barrier of a lens betwe
 .. math:: S(\\theta) = \\tfrac12(2 + \\cos\\theta)(1 - \\cos\\theta)^2, \\qquad
           \\cos\\theta = \\frac{\\sigma_{gb}}{2\\sigma_p},
 
-where the boundary energy falls from σ_gb to the twin value σ_tw on Schwarz-type boundaries,
-:math:`\\sigma_{gb}(f) = (1-f)\\,\\sigma_{gb} + f\\,\\sigma_{tw}`: a low-energy boundary is a poor
-site. A boundary with :math:`\\sigma_{gb} \\ge 2\\sigma_p` is wetted (no barrier).
+with θ the lens's contact angle (the half dihedral angle at the α/α/β junction, Young's
+balance; a config may give θ instead). Schwarz boundaries carry the same energy σ_gb here as in
+the boundaries' capillary motion: the structure acts on transport (the diffusivity and the
+attachment rate ``β*`` are slowed by ``exp(-f ΔQ_S/(R T))``), not on the energies. A
+boundary with :math:`\\sigma_{gb} \\ge 2\\sigma_p` is wetted (no barrier).
+
+Transient nucleation (Kashchiev, Surf. Sci. 14, 209 (1969),
+doi:10.1016/0039-6028(69)90055-7): the rate rises from zero as
+:math:`J(t) = J\\,e^{-\\tau/t}` with the incubation time
+
+.. math:: \\tau = \\frac{1}{2\\beta^* Z^2},
+
+``t`` counted from the start of the anneal (the form of the Kampmann–Wagner numerical model).
 """
 
 from __future__ import annotations
@@ -42,7 +52,14 @@ from ..materials import AVOGADRO, BOLTZMANN
 from .equilibrium import nucleation_driving_force
 from .gibbs import Phases
 
-__all__ = ["NucleationParameters", "lens_factor", "nucleation_rate"]
+__all__ = [
+    "NucleationParameters",
+    "NucleationSites",
+    "lens_factor",
+    "local_diffusivity",
+    "nucleation_sites",
+    "transient_integral",
+]
 
 
 @dataclass(frozen=True)
@@ -50,8 +67,8 @@ class NucleationParameters:
     """The numbers the rate needs (SI)."""
 
     sigma_p: float
-    sigma_gb: float
-    sigma_twin: float
+    #: cos θ of the lens on a boundary: σ_gb / (2σ_p) by Young's balance, or a given angle's
+    contact_cosine: float
     molar_volume: float
     molar_volume_beta: float
     lattice_parameter: float
@@ -66,7 +83,45 @@ def lens_factor(cos_theta: Any, xp: Any = np) -> Any:
     return 0.5 * (2.0 + c) * (1.0 - c) ** 2
 
 
-def nucleation_rate(
+@dataclass(frozen=True)
+class NucleationSites:
+    """The classical nucleation quantities at every point (arrays of the caller's module).
+
+    Attributes
+    ----------
+    rate : array
+        Steady-state rate ``J`` (nuclei per m³ per s; 0 where β cannot form or already is).
+    incubation : array
+        Incubation time ``τ = 1/(2 β* Z²)`` (s; Kashchiev 1969).
+    radius : array
+        Critical radius ``r* = 2σ_p/ΔG_v`` (m; where β cannot form, that of ΔG_v = 1 J/m³).
+    """
+
+    rate: Any
+    incubation: Any
+    radius: Any
+
+
+def transient_integral(incubation: Any, start: float, end: float, xp: Any = np) -> Any:
+    """``∫ exp(-τ/t) dt`` from ``start`` to ``end`` (s): the steady rate times it is the
+    expected number of nuclei per unit volume in that time when the rate rises as
+    ``J(t) = J exp(-τ/t)`` (Kampmann & Wagner, in *Decomposition of Alloys: the Early
+    Stages*, Pergamon 1984, p. 91), ``t`` counted from the start of the anneal. Simpson's
+    rule over the interval (the integrand is smooth and rises from 0; intervals are short
+    against ``t`` after the first few)."""
+    if end <= start:
+        return 0.0 * incubation
+    middle = 0.5 * (start + end)
+
+    def weight(t: float) -> Any:
+        if t <= 0:
+            return 0.0 * incubation
+        return xp.exp(-incubation / t)
+
+    return (end - start) / 6.0 * (weight(start) + 4.0 * weight(middle) + weight(end))
+
+
+def nucleation_sites(
     phases: Phases,
     parameters: NucleationParameters,
     c_alpha: Any,
@@ -77,8 +132,9 @@ def nucleation_rate(
     boundary_diffusivity: float,
     suppression: float,
     xp: Any = np,
-) -> Any:
-    """Nuclei per m³ per s at every point (0 where β cannot form or already is).
+) -> NucleationSites:
+    """The steady rate (nuclei per m³ per s), incubation time and critical radius at every
+    point.
 
     Parameters
     ----------
@@ -102,13 +158,12 @@ def nucleation_rate(
     barrier = (16.0 * math.pi / 3.0) * p.sigma_p**3 / (safe * safe)
     atom_volume = p.molar_volume_beta / AVOGADRO
     zeldovich = atom_volume / (2.0 * math.pi * radius * radius) * math.sqrt(p.sigma_p / kt)
-    diffusivity = xp.exp(-schwarz * suppression) * (
-        (1.0 - boundary) * lattice_diffusivity + boundary * boundary_diffusivity
+    diffusivity = local_diffusivity(
+        boundary, schwarz, lattice_diffusivity, boundary_diffusivity, suppression, xp
     )
     attachment = 4.0 * math.pi * radius * radius * diffusivity * c_alpha / p.lattice_parameter**4
     sites = AVOGADRO / p.molar_volume
-    boundary_energy = (1.0 - schwarz) * p.sigma_gb + schwarz * p.sigma_twin
-    potency = lens_factor(boundary_energy / (2.0 * p.sigma_p), xp)
+    potency = float(lens_factor(p.contact_cosine))
     # exponents are floored at -600: smaller rates are zero in every practical sense, and the
     # floor keeps the arithmetic clear of underflow
     homogeneous = (1.0 - boundary) * xp.exp(xp.maximum(-barrier / kt, -600.0))
@@ -118,4 +173,21 @@ def nucleation_rate(
         * xp.exp(xp.maximum(-potency * barrier / kt, -600.0))
     )
     rate = zeldovich * attachment * sites * (homogeneous + heterogeneous)
-    return xp.where(possible, rate, 0.0)
+    incubation = 1.0 / (2.0 * xp.maximum(attachment, 1e-300) * zeldovich * zeldovich)
+    return NucleationSites(xp.where(possible, rate, 0.0), incubation, radius)
+
+
+def local_diffusivity(
+    boundary: Any,
+    schwarz: Any,
+    lattice_diffusivity: float,
+    boundary_diffusivity: float,
+    suppression: float,
+    xp: Any = np,
+) -> Any:
+    """Mg diffusivity where a nucleus or a sub-grid particle sits (m²/s): the lattice value in
+    a grain, the sharp boundary's ``δ D_gb / δ`` on a boundary, slowed by the Schwarz factor
+    ``exp(-f ΔQ_S/(R T))``."""
+    return xp.exp(-schwarz * suppression) * (
+        (1.0 - boundary) * lattice_diffusivity + boundary * boundary_diffusivity
+    )

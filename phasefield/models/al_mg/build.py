@@ -12,6 +12,7 @@ from ..spec import Analysis, Start
 from .config import AlMgConfig
 from .handlers import second_phase
 from .model import AlMg
+from .population import PopulationAnalysis
 
 __all__ = ["analyses", "build", "initial"]
 
@@ -28,6 +29,9 @@ def build(keys: AlMgConfig) -> AlMg:
         safety=keys.time_step.safety,
         max_temperature_change=keys.time_step.max_temperature_change,
         precipitate_interface=keys.precipitate_interface,
+        contact_angle=None
+        if keys.nucleation.contact_angle == "auto"
+        else float(keys.nucleation.contact_angle),
     )
 
 
@@ -66,4 +70,4 @@ def initial(start: Start) -> dict[str, Any]:
 
 
 def analyses(keys: AlMgConfig) -> list[Analysis]:
-    return [GrainAnalysis("eta", exclude=second_phase)]
+    return [GrainAnalysis("eta", exclude=second_phase), PopulationAnalysis()]

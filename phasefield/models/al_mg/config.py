@@ -12,6 +12,7 @@ from pydantic import (
     NonNegativeFloat,
     PositiveFloat,
     PositiveInt,
+    StrictBool,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -78,18 +79,49 @@ class ScheduleConfig(Strict):
 
 
 class NucleationConfig(Strict):
-    """Classical nucleation of β, placed as seeded Poisson events."""
+    """Classical nucleation of β as seeded Poisson events, sub-grid growth of the nuclei by the
+    Mg diffusion brings, and their promotion to phase-field particles."""
 
-    enabled: bool = True
-    every_steps: PositiveInt = Field(10, description="steps between nucleation events")
+    enabled: StrictBool = True
+    every_steps: PositiveInt = Field(
+        10, description="steps between precipitation events (nucleation, sub-grid growth)"
+    )
     radius: Literal["auto"] | Radius = Field(
         "auto",
-        description="radius of an inserted nucleus (m); auto = 1.5 boundary widths (the "
-        "smallest nucleus the grid resolves)",
+        description="radius of a sub-grid particle promoted to the grid (m), which it reaches "
+        "when its Mg fills a resolved particle of this size; auto = 1.5 boundary widths (the "
+        "smallest the grid resolves)",
     )
     max_per_event: PositiveInt = Field(
         64, description="nuclei tried per event at most (site saturation beyond it)"
     )
+    classes: int = Field(
+        4, description="size classes of sub-grid particles a cell holds at most (>= 1)"
+    )
+    incubation: StrictBool = Field(
+        True,
+        description="transient nucleation: the rate rises as exp(-tau/t), tau = 1/(2 beta* Z^2) "
+        "(Kashchiev 1969); false: the steady rate from the start",
+    )
+    contact_angle: Literal["auto"] | float = Field(
+        "auto",
+        description="contact angle theta of a beta lens on a grain boundary (degrees, between 0 "
+        "and 180); auto: Young's balance, cos theta = sigma_gb / (2 sigma_p)",
+    )
+
+    @field_validator("classes")
+    @classmethod
+    def _classes(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError(f"must be at least 1 (got {value})")
+        return value
+
+    @field_validator("contact_angle")
+    @classmethod
+    def _angle(cls, value: str | float) -> str | float:
+        if value != "auto" and not 0.0 < float(value) < 180.0:
+            raise ValueError(f"must lie between 0 and 180 degrees, exclusive (got {value:g})")
+        return value
 
 
 class SchwarzConfig(Strict):

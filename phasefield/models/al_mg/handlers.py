@@ -9,7 +9,7 @@ from ...grid import Grid
 from ...handler import Handler, RunContext
 from ..grain_growth.handlers import RemapHandler
 from .config import AlMgConfig
-from .nucleation import NucleationHandler
+from .nucleation import PrecipitationHandler, PrecipitationSettings
 from .schwarz import SchwarzHandler
 from .solidus import SolidusWatch
 
@@ -38,13 +38,18 @@ def handlers(keys: AlMgConfig, dt: float, grid: Grid) -> list[Handler]:
         SchwarzHandler(keys.schwarz.every_steps, exclude=second_phase),
         SolidusWatch(keys.schwarz.every_steps),
     ]
-    if keys.nucleation.enabled:
-        radius = keys.nucleation.radius
+    nucleation = keys.nucleation
+    if nucleation.enabled:
+        radius = nucleation.radius
         found.append(
-            NucleationHandler(
-                keys.nucleation.every_steps,
-                None if radius == "auto" else float(radius),
-                keys.nucleation.max_per_event,
+            PrecipitationHandler(
+                PrecipitationSettings(
+                    every_steps=nucleation.every_steps,
+                    radius=None if radius == "auto" else float(radius),
+                    max_per_event=nucleation.max_per_event,
+                    classes=nucleation.classes,
+                    incubation=nucleation.incubation,
+                )
             )
         )
     return found

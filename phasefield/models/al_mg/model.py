@@ -78,7 +78,12 @@ from ...spectral import SpectralSpace
 from ...state import State
 from ...thermo.composition import Composition, Vegard
 from ...thermo.gibbs import AlMgThermodynamics, Phases
-from ...thermo.nucleation import NucleationParameters, nucleation_rate
+from ...thermo.nucleation import (
+    NucleationParameters,
+    NucleationSites,
+    local_diffusivity,
+    nucleation_sites,
+)
 from .. import moelans
 from ..base import DiffusionProblem, KPolynomial, SpectralModel, StepTerms
 from .fields import local_fields
@@ -86,7 +91,7 @@ from .schwarz import SchwarzLaw
 from .temperature import TemperatureProgramme
 from .terms import alpha_expressions, build_expressions
 
-__all__ = ["AlMg", "AlMgKinetics"]
+__all__ = ["AlMg", "AlMgKinetics", "Environment"]
 
 
 @dataclass(frozen=True)
@@ -125,6 +130,8 @@ class AlMg(SpectralModel):
         energy σ_gb), or γ_p set from the material's σ_p (only for interfaces much thinner than
         the capillary length σ_p/ΔG_v; wider ones let the chemical driving force open mixed
         α + β states). The nucleation barrier always uses σ_p.
+    contact_angle : float or None
+        θ (degrees) of a β lens on a boundary; None: Young's balance, cos θ = σ_gb/(2σ_p).
     """
 
     order_parameters: int
@@ -136,6 +143,7 @@ class AlMg(SpectralModel):
     safety: float = 0.1
     max_temperature_change: float = 2.0
     precipitate_interface: str = "grain_boundary"
+    contact_angle: float | None = None
     thermo: AlMgThermodynamics = field(init=False, repr=False)
     schwarz: SchwarzLaw = field(init=False)
     gamma_p: float = field(init=False)
@@ -155,6 +163,9 @@ class AlMg(SpectralModel):
         "c_mean": "mol/mol",
         "c_matrix": "percent",
         "precipitate_fraction": "1",
+        "subgrid_fraction": "1",
+        "subgrid_mg": "mol/mol",
+        "subgrid_particles": "1",
         "lattice_parameter": "m",
         "temperature": "K",
         "schwarz_fraction": "1",
@@ -172,6 +183,10 @@ class AlMg(SpectralModel):
         "c": "Mg mole fraction",
         "c_mean": "mean Mg mole fraction",
         "c_matrix": "Mg in the alpha matrix (weight percent)",
+        "precipitate_fraction": "volume fraction of resolved beta (the phase field)",
+        "subgrid_fraction": "volume fraction of sub-grid beta particles",
+        "subgrid_mg": "Mg held by sub-grid beta particles (mean mole fraction)",
+        "subgrid_particles": "number of sub-grid beta particles",
     }
 
     def __post_init__(self) -> None:
@@ -196,10 +211,6 @@ class AlMg(SpectralModel):
     @property
     def sigma_gb(self) -> float:
         return self.material.interfaces.grain_boundary_energy.at(300.0)
-
-    @property
-    def sigma_twin(self) -> float:
-        return self.material.interfaces.twin_boundary_energy.at(300.0)
 
     @property
     def sigma_p(self) -> float:
@@ -420,10 +431,13 @@ class AlMg(SpectralModel):
 
     def nucleation_parameters(self) -> NucleationParameters:
         structure = self.material.structure
+        if self.contact_angle is None:
+            cosine = self.sigma_gb / (2.0 * self.sigma_p)
+        else:
+            cosine = math.cos(math.radians(self.contact_angle))
         return NucleationParameters(
             sigma_p=self.sigma_p,
-            sigma_gb=self.sigma_gb,
-            sigma_twin=self.sigma_twin,
+            contact_cosine=cosine,
             molar_volume=self.molar_volume,
             molar_volume_beta=structure.molar_volume_beta.at(300.0),
             lattice_parameter=structure.lattice_parameter_Al.at(300.0),
@@ -431,8 +445,10 @@ class AlMg(SpectralModel):
             boundary_weight=self.boundary_weight,
         )
 
-    def nucleation_rate(self, state: State, space: SpectralSpace) -> tuple[Any, Phases]:
-        """Nuclei per m³ per s at every point now (a device array), and the phases."""
+    def precipitation_environment(self, state: State, space: SpectralSpace) -> Environment:
+        """What β nucleation and sub-grid growth see now: the classical nucleation quantities,
+        the local Mg diffusivity, the α composition and β fraction of every point (device
+        arrays), and the phases."""
         fields = self.evaluate(state, space)
         boundary = space.scratch("al_mg.boundary")
         space.backend.evaluate(
@@ -444,16 +460,49 @@ class AlMg(SpectralModel):
         phases = self.phases(temperature)
         kinetics = self.kinetics(temperature)
         thickness = self.material.kinetics.boundary_thickness.at(temperature)
-        rate = nucleation_rate(
+        sharp = self.material.kinetics.boundary_diffusion.at(temperature) / thickness
+        schwarz = state.fields["f_schwarz"]
+        parameters = self.nucleation_parameters()
+        sites = nucleation_sites(
             phases,
-            self.nucleation_parameters(),
+            parameters,
             fields["c_alpha"],
             boundary,
-            state.fields["f_schwarz"],
+            schwarz,
             fields["h"],
             kinetics.lattice_diffusivity,
-            self.material.kinetics.boundary_diffusion.at(temperature) / thickness,
+            sharp,
             kinetics.suppression,
             space.xp,
         )
-        return rate, phases
+        diffusivity = local_diffusivity(
+            boundary,
+            schwarz,
+            kinetics.lattice_diffusivity,
+            sharp,
+            kinetics.suppression,
+            space.xp,
+        )
+        return Environment(
+            sites=sites,
+            diffusivity=diffusivity,
+            c_alpha=fields["c_alpha"],
+            h=fields["h"],
+            phases=phases,
+            sigma_p=self.sigma_p,
+            molar_volume_beta=parameters.molar_volume_beta,
+        )
+
+
+@dataclass(frozen=True)
+class Environment:
+    """What β nucleation and sub-grid growth see at one moment (see
+    :meth:`AlMg.precipitation_environment`)."""
+
+    sites: NucleationSites
+    diffusivity: Any
+    c_alpha: Any
+    h: Any
+    phases: Phases
+    sigma_p: float
+    molar_volume_beta: float

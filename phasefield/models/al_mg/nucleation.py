@@ -1,15 +1,36 @@
-"""β nucleation: events drawn from the classical rate, nuclei placed into the fields
-conserving Mg exactly.
+"""β precipitation on and below the grid: nuclei at the critical size, sub-grid growth by the
+Mg that diffusion brings, promotion to phase-field particles that take exactly that Mg.
 
-A nucleus is a sphere (a disc in 2-D, a slab in 1-D) of radius ``R`` with the diffuse profile
-:math:`p = \\tfrac12[1 - \\tanh(2(r - R)/\\ell)]`: ``phi`` rises to ``max(phi, p)``, the grain
-order parameters give way by ``(1 - p)``, and the Mg mole fraction moves towards the β
-composition, :math:`c \\to c + p\\,(x_\\beta - c)`, out to ``R + 2ℓ``. The Mg this takes is
-removed from a shell around the nucleus (from ``R + 2ℓ`` out to ``3R + 2ℓ``, wider where that
-holds too little: up to ``9R + 2ℓ``) in proportion to the Mg each cell holds, no cell giving
-more than half of it, so the total is unchanged to round-off and no cell goes negative. A
-nucleus is refused where β already is within ``R + 2ℓ``, or where even the widest shell holds
-too little Mg.
+Every ``every_steps`` steps an event (:class:`PrecipitationHandler`):
+
+1. **Sub-grid growth.** Each class of the population (:mod:`.population`) grows or shrinks by
+   the Zener law with its Gibbs–Thomson interface composition (:mod:`phasefield.thermo.growth`),
+   the far-field composition and diffusivity those of its cell. The Mg it gains comes out of
+   its own cell's ``c``, and what a shrinking class gives back (in proportion to its volume
+   lost) goes into that cell; per event a cell moves at most half-way to the interface
+   composition of its classes, so that the diffusion of ``c``, not the event's length, sets
+   how fast Mg arrives or leaves.
+   A class whose cell has become resolved β (``h > 1/2``) is held as it is until β leaves.
+2. **Nucleation.** The expected number of nuclei in each cell is ``V ∫ J(t) dt`` (the
+   classical rate with its incubation transient, :mod:`phasefield.thermo.nucleation`; ``V``
+   the cell's volume, a cube of the smallest spacing on 1-D and 2-D grids); the total is drawn
+   from a Poisson distribution and the cells with probability proportional to their
+   expectation, from the run's seeded random stream. A nucleus is a sphere of
+   ``R₀ = r* + ½√(kT/(πσ_p))`` (the size at which it grows, Kampmann & Wagner 1984), ``r*``
+   the critical radius of its cell; its Mg comes from the cells within
+   ``max(2R₀ + h, √(Dτ))`` of it (``√(Dτ)`` the distance Mg diffuses in the incubation time,
+   ``a²/(r* Z √(8π x̄))``, the same in a grain as on a boundary), in proportion to their excess
+   over the flat solvus (none giving more than half), or it does not form.
+3. **Promotion.** A class whose Mg fills a resolved particle of radius ``radius`` (the
+   smallest the grid resolves, 1.5 boundary widths by default) becomes one: a sphere (a disc in
+   2-D, a slab in 1-D) of the diffuse profile :math:`p = \\tfrac12[1 - \\tanh(2(r - R)/\\ell)]`,
+   ``phi → max(phi, p)``, the grains giving way by ``(1 - p)``, ``c → c + p(x_β - c)`` out to
+   ``R + 2ℓ``, with ``R`` chosen so that the Mg this adds equals the class's Mg (the rounding
+   remainder goes into the centre cell). A promotion is refused where β already is within
+   ``R + 2ℓ``; the class stays (and is held once that β covers it).
+
+Mg is conserved exactly (to round-off): the field's ``Σ c V`` and the population's ``Σ mg``
+exchange equal amounts at every step of the event.
 """
 
 from __future__ import annotations
@@ -24,17 +45,34 @@ import numpy as np
 from ...backend import Backend
 from ...grid import Grid
 from ...handler import Cadence, Handler, RunContext, since_last
+from ...materials import BOLTZMANN
+from ...thermo.growth import interface_composition, zener_radius
+from ...thermo.nucleation import transient_integral
+from .population import Population, sphere_volume
 
-__all__ = ["NucleationHandler", "Nucleus", "insert_nucleus"]
+__all__ = [
+    "PrecipitationHandler",
+    "PrecipitationSettings",
+    "cell_volume",
+    "insert_particle",
+    "take_mg",
+]
 
-#: Most of its Mg a shell cell may give to a nucleus.
+#: Most of its excess Mg a cell gives in one event.
 _MOST_TAKEN = 0.5
+#: Particles below this radius (m) have dissolved (about half an Al lattice parameter).
+_SMALLEST = 2e-10
 
 
-@dataclass(frozen=True)
-class Nucleus:
-    centre: tuple[int, ...]
-    radius: float
+def _share(available: np.ndarray, asked: np.ndarray) -> np.ndarray:
+    """The share of what was asked that is available (1 where all of it is)."""
+    return np.where(asked > 0, np.minimum(1.0, available / np.maximum(asked, 1e-300)), 0.0)
+
+
+def cell_volume(grid: Grid) -> float:
+    """The volume a cell stands for (m³): 2-D and 1-D cells are a cube of the smallest spacing
+    deep."""
+    return grid.cell_volume * min(grid.spacing) ** (3 - grid.ndim)
 
 
 def _window(grid: Grid, centre: tuple[int, ...], reach: float) -> tuple[tuple[Any, ...], Any]:
@@ -51,69 +89,115 @@ def _window(grid: Grid, centre: tuple[int, ...], reach: float) -> tuple[tuple[An
     return tuple(indices), distance
 
 
-def insert_nucleus(
+def take_mg(
+    c: Any,
+    grid: Grid,
+    centre: tuple[int, ...],
+    amount: float,
+    floor: float,
+    reach: float,
+    backend: Backend,
+) -> bool:
+    """Take ``amount`` of Mg (mole fraction × m³) from the cells of ``c`` within ``reach`` of
+    ``centre``, in proportion to their excess over ``floor``, none giving more than half of it.
+    Returns False (and takes nothing) where they hold too little."""
+    xp = backend.xp
+    index, distance = _window(grid, centre, reach)
+    box = tuple(xp.asarray(i) for i in np.ix_(*index))
+    old = c[box].astype(xp.float64)
+    near = xp.asarray(distance <= reach)
+    excess = xp.where(near, xp.maximum(old - floor, 0.0), 0.0)
+    available = float(xp.sum(excess)) * cell_volume(grid)
+    if not available * _MOST_TAKEN >= amount or amount <= 0:
+        return False
+    c[box] = (old - excess * (amount / available)).astype(c.dtype)
+    return True
+
+
+def insert_particle(
     fields: dict[str, Any],
-    nucleus: Nucleus,
+    centre: tuple[int, ...],
+    mg: float,
+    largest: float,
     width: float,
     x_beta: float,
     grid: Grid,
     backend: Backend,
-) -> bool:
-    """Insert ``nucleus`` into ``fields`` (``eta``, ``phi``, ``c`` on the device) in place.
-
-    Returns whether it was placed (see the module docstring for when it is refused).
-    """
+) -> float | None:
+    """Insert a resolved β particle holding exactly ``mg`` (mole fraction × m³) into ``fields``
+    (``eta``, ``phi``, ``c`` on the device) in place; returns its radius, or None where β is
+    already within reach or ``mg`` would need a radius above ``largest``."""
     xp = backend.xp
-    radius = nucleus.radius
-    index, distance = _window(grid, nucleus.centre, 9 * radius + 2 * width)
-    device_box = tuple(xp.asarray(i) for i in np.ix_(*index))
+    index, distance = _window(grid, centre, largest + 2 * width)
+    box = tuple(xp.asarray(i) for i in np.ix_(*index))
     phi = fields["phi"]
-    old_phi = phi[device_box]
+    old_phi = phi[box]
     r = xp.asarray(distance)
-    near = r < radius + 2 * width
-    if bool(xp.any(old_phi[near] > 0.1)):
-        return False
-    profile = 0.5 * (1.0 - xp.tanh(2.0 * (r - radius) / width))
     c = fields["c"]
-    old_c = c[device_box].astype(xp.float64)
-    new_c = old_c + profile * (x_beta - old_c)
-    new_c = xp.where(near, new_c, old_c)
-    excess = float(xp.sum(new_c - old_c))
-    if excess <= 0:
-        return False
-    for outer in (3, 5, 7, 9):
-        shell = (r >= radius + 2 * width) & (r < outer * radius + 2 * width) & (old_phi < 0.5)
-        available = float(xp.sum(xp.where(shell, old_c, 0.0)))
-        if available * _MOST_TAKEN >= excess:
-            break
-    else:
-        return False
-    new_c = xp.where(shell, old_c * (1.0 - excess / available), new_c)
-    c[device_box] = new_c.astype(c.dtype)
-    inside = xp.where(near, profile, 0.0)
-    phi[device_box] = xp.maximum(old_phi, inside.astype(phi.dtype))
+    old_c = c[box].astype(xp.float64)
+    volume = cell_volume(grid)
+
+    def profile(radius: float) -> Any:
+        inside = 0.5 * (1.0 - xp.tanh(2.0 * (r - radius) / width))
+        return xp.where(r < radius + 2 * width, inside, 0.0)
+
+    def held(radius: float) -> float:
+        return float(xp.sum(profile(radius) * (x_beta - old_c))) * volume
+
+    if held(largest) < mg:
+        return None
+    low, high = 0.0, largest
+    for _ in range(60):
+        middle = 0.5 * (low + high)
+        if held(middle) < mg:
+            low = middle
+        else:
+            high = middle
+    radius = high
+    p = profile(radius)
+    if bool(xp.any(old_phi[r < radius + 2 * width] > 0.1)):
+        return None
+    new_c = old_c + p * (x_beta - old_c)
+    remainder = mg - float(xp.sum(new_c - old_c)) * volume
+    middle_cell = tuple(len(i) // 2 for i in index)
+    new_c[middle_cell] += remainder / volume
+    c[box] = new_c.astype(c.dtype)
+    phi[box] = xp.maximum(old_phi, p.astype(phi.dtype))
     eta = fields["eta"]
-    keep = (1.0 - inside).astype(eta.dtype)
+    keep = (1.0 - p).astype(eta.dtype)
     for component in range(eta.shape[0]):
-        eta[component][device_box] = eta[component][device_box] * keep
-    return True
+        eta[component][box] = eta[component][box] * keep
+    return radius
 
 
-class NucleationHandler(Handler):
-    """Every ``every_steps`` steps, draws the β nuclei due since the last event and places them.
+def _ball(radius: float, grid: Grid) -> float:
+    """Volume (m³) of a resolved particle of ``radius``: a sphere, a disc a cell deep, a slab."""
+    depth = min(grid.spacing)
+    volumes: dict[int, float] = {
+        3: float(sphere_volume(radius)),
+        2: math.pi * radius**2 * depth,
+        1: 2.0 * radius * depth * depth,
+    }
+    return volumes[grid.ndim]
 
-    The expected number in each cell is ``J V Δt`` (``J`` the classical rate at the cell, ``V``
-    its volume, a cube of the smallest spacing on 1-D and 2-D grids, ``Δt`` the time since the
-    last event). The total is drawn from a Poisson distribution and the nuclei are placed at
-    cells drawn with probability proportional to their expectation, all from the run's seeded
-    random stream, so a seed fixes the nuclei and a resumed run draws the same ones. At most
-    ``max_per_event`` are tried per event (beyond that the boundaries are saturated anyway).
-    """
 
-    def __init__(self, every_steps: int, radius: float | None, max_per_event: int) -> None:
-        self.cadence = Cadence(every_steps=every_steps)
-        self.radius = radius
-        self.max_per_event = max_per_event
+@dataclass(frozen=True)
+class PrecipitationSettings:
+    every_steps: int
+    radius: float | None  # of a promoted particle; None: 1.5 boundary widths
+    max_per_event: int
+    classes: int
+    incubation: bool
+
+
+class PrecipitationHandler(Handler):
+    """Sub-grid growth, nucleation and promotion of β every ``every_steps`` steps (see the
+    module docstring). The population and the counts live in the run's checkpointed extras,
+    so a resumed run continues them exactly."""
+
+    def __init__(self, settings: PrecipitationSettings) -> None:
+        self.cadence = Cadence(every_steps=settings.every_steps)
+        self.settings = settings
 
     def start(self, run: RunContext) -> None:
         super().start(run)
@@ -127,39 +211,166 @@ class NucleationHandler(Handler):
         )
 
     def event(self, run: RunContext) -> int:
-        """Draw and place the nuclei due now; returns how many were placed."""
+        """Grow the population, draw and place the nuclei due now and promote what has grown
+        to the grid's size; returns how many nuclei formed."""
         start, now = since_last(run, "nucleation_time")
         run.extras["nucleation_time"] = np.float64(now)
-        interval = now - start
-        if interval <= 0:
+        if now <= start:
             return 0
-        model, space, state = run.model, run.space, run.state
+        population = Population.from_extras(run.extras)
+        # rates and transients far below one event's worth underflow to 0, as they should
+        with np.errstate(under="ignore"):
+            environment = run.model.precipitation_environment(run.state, run.space)
+            self._grow(run, population, environment, now - start)
+            formed = self._nucleate(run, population, environment, start, now)
+            self._promote(run, population, environment)
+        population.to_extras(run.extras)
+        return formed
+
+    # ---- the three parts of an event ---------------------------------------------------------
+
+    def _count(self, run: RunContext, key: str, add: int) -> None:
+        run.extras[key] = np.int64(int(run.extras.get(key, 0)) + add)
+
+    def _grow(self, run: RunContext, population: Population, env: Any, dt: float) -> None:
+        if not len(population):
+            return
+        space, state = run.space, run.state
+        backend, xp, grid = space.backend, space.xp, space.grid
+        volume = cell_volume(grid)
+        c = state.fields["c"]
+        flat = c.reshape(-1)
+        cells = xp.asarray(population.cell)
+        far = backend.to_host(env.c_alpha.reshape(-1)[cells]).astype(np.float64)
+        diffusivity = backend.to_host(env.diffusivity.reshape(-1)[cells]).astype(np.float64)
+        beta = backend.to_host(env.h.reshape(-1)[cells])
+        here = backend.to_host(flat[cells]).astype(np.float64)
+        x_beta = env.phases.beta.x0
+        # classes that resolved β has reached are held as they are (inside β, where they
+        # neither grow nor dissolve) until it leaves them
+        held = beta > 0.5
+        interface = interface_composition(
+            env.phases, population.radius, env.sigma_p, env.molar_volume_beta
+        )
+        radius = zener_radius(population.radius, diffusivity, far, interface, x_beta, dt)
+        growing = ~held & (radius > population.radius)
+        shrinking = ~held & (radius < population.radius)
+        # what the Zener law asks of the cell: Mg taken (growth) or given back (shrinking,
+        # in proportion to the volume lost)
+        wanted = np.where(
+            growing,
+            population.number
+            * (sphere_volume(radius) - sphere_volume(population.radius))
+            * (x_beta - far),
+            0.0,
+        )
+        lost = 1.0 - np.minimum(radius / population.radius, 1.0) ** 3
+        returned = np.where(shrinking, population.mg * lost, 0.0)
+        # what the cell can give or take: at most half the way to the interface composition
+        # of its classes, so that diffusion, not the event, sets how fast Mg arrives or leaves
+        unique, inverse = np.unique(population.cell, return_inverse=True)
+        level = np.bincount(inverse, weights=here, minlength=len(unique)) / np.bincount(inverse)
+        lowest = np.full(len(unique), np.inf)
+        np.minimum.at(lowest, inverse, np.where(growing, interface, np.inf))
+        highest = np.full(len(unique), -np.inf)
+        np.maximum.at(highest, inverse, np.where(shrinking, interface, -np.inf))
+        supply = _MOST_TAKEN * np.maximum(level - lowest, 0.0) * volume
+        room = _MOST_TAKEN * np.maximum(highest - level, 0.0) * volume
+        taken = wanted * _share(supply, np.bincount(inverse, wanted, len(unique)))[inverse]
+        given = returned * _share(room, np.bincount(inverse, returned, len(unique)))[inverse]
+        kept = np.where(population.mg > 0, 1.0 - given / np.maximum(population.mg, 1e-300), 1.0)
+        grown = sphere_volume(population.radius) + taken / (population.number * (x_beta - far))
+        radius = np.where(
+            growing,
+            np.cbrt(grown / (4.0 * math.pi / 3.0)),
+            np.where(
+                shrinking, population.radius * np.cbrt(np.maximum(kept, 0.0)), population.radius
+            ),
+        )
+        dissolved = shrinking & (radius < _SMALLEST)
+        given = np.where(dissolved, population.mg, given)
+        change = given - taken  # into the cells
+        population.mg = population.mg - change
+        population.radius = radius
+        delta = np.bincount(inverse, weights=change, minlength=len(unique)) / volume
+        index = xp.asarray(unique)
+        flat[index] = (flat[index].astype(xp.float64) + xp.asarray(delta)).astype(c.dtype)
+        self._count(run, "dissolved", int(np.count_nonzero(dissolved)))
+        population.retain(~dissolved)
+
+    def _nucleate(
+        self, run: RunContext, population: Population, env: Any, start: float, now: float
+    ) -> int:
+        space, state = run.space, run.state
         grid, backend, xp = space.grid, space.backend, space.xp
-        rate, phases = model.nucleation_rate(state, space)
-        volume = grid.cell_volume * min(grid.spacing) ** (3 - grid.ndim)
-        expected = rate.reshape(-1).astype(xp.float64) * (volume * interval)
+        sites = env.sites
+        volume = cell_volume(grid)
+        if self.settings.incubation:
+            window = transient_integral(sites.incubation, start, now, xp)
+        else:
+            window = now - start
+        expected = (sites.rate * window).reshape(-1).astype(xp.float64) * volume
         cumulative = xp.cumsum(expected)
         total = float(cumulative[-1])
         if not total > 0 or not math.isfinite(total):
             return 0
-        count = min(int(state.rng.poisson(min(total, 1e9))), self.max_per_event)
+        count = min(int(state.rng.poisson(min(total, 1e9))), self.settings.max_per_event)
         if count == 0:
             return 0
         draws = xp.asarray(state.rng.uniform(0.0, total, size=count))
-        cells = backend.to_host(xp.searchsorted(cumulative, draws))
-        cells = np.minimum(cells, grid.size - 1)
-        placed = 0
-        width = model.gb_width
-        beta = phases.beta
+        cells = np.minimum(backend.to_host(xp.searchsorted(cumulative, draws)), grid.size - 1)
+        kt = BOLTZMANN * env.phases.temperature
+        nudge = 0.5 * math.sqrt(kt / (math.pi * env.sigma_p))
+        x_beta, solvus = env.phases.beta.x0, env.phases.beta.x_alpha
+        formed = 0
         for cell in cells:
-            centre = tuple(int(i) for i in np.unravel_index(int(cell), grid.shape))
-            radius = self.radius if self.radius is not None else 1.5 * width
-            if insert_nucleus(state.fields, Nucleus(centre, radius), width, beta.x0, grid, backend):
-                placed += 1
-        if placed:
+            cell = int(cell)
+            centre = tuple(int(i) for i in np.unravel_index(cell, grid.shape))
+            radius = float(sites.radius.reshape(-1)[cell]) + nudge
+            far = float(env.c_alpha.reshape(-1)[cell])
+            mg = float(sphere_volume(radius)) * (x_beta - far)
+            formation = float(env.diffusivity.reshape(-1)[cell]) * float(
+                sites.incubation.reshape(-1)[cell]
+            )
+            reach = max(2.0 * radius + min(grid.spacing), math.sqrt(formation))
+            if take_mg(state.fields["c"], grid, centre, mg, solvus, reach, backend):
+                population.add(cell, radius, mg, self.settings.classes)
+                formed += 1
+        if formed and not math.isfinite(float(run.extras.get("first_nucleus_time", np.nan))):
+            run.extras["first_nucleus_time"] = np.float64(now)
+        self._count(run, "nuclei", formed)
+        self._count(run, "nucleation_events", 1)
+        return formed
+
+    def _promote(self, run: RunContext, population: Population, env: Any) -> None:
+        if not len(population):
+            return
+        space, state, model = run.space, run.state, run.model
+        grid, backend = space.grid, space.backend
+        width = model.gb_width
+        radius = self.settings.radius if self.settings.radius is not None else 1.5 * width
+        x_beta = env.phases.beta.x0
+        far = backend.to_host(env.c_alpha.reshape(-1)[space.xp.asarray(population.cell)])
+        needed = _ball(radius, grid) * (x_beta - far.astype(np.float64))
+        ready = np.flatnonzero(population.mg >= needed)
+        promoted = np.zeros(len(population), bool)
+        for entry in ready:
+            centre = tuple(
+                int(i) for i in np.unravel_index(int(population.cell[entry]), grid.shape)
+            )
+            placed = insert_particle(
+                state.fields,
+                centre,
+                float(population.mg[entry]),
+                4.0 * radius,
+                width,
+                x_beta,
+                grid,
+                backend,
+            )
+            promoted[entry] = placed is not None
+        if promoted.any():
             run.stepper.resynchronise(state, "eta")
             run.stepper.resynchronise(state, "phi")
-        # counts live in the checkpointed extras, so a resumed run reports the whole run's
-        run.extras["nuclei"] = np.int64(int(run.extras.get("nuclei", 0)) + placed)
-        run.extras["nucleation_events"] = np.int64(int(run.extras.get("nucleation_events", 0)) + 1)
-        return placed
+            population.retain(~promoted)
+        self._count(run, "promoted", int(np.count_nonzero(promoted)))

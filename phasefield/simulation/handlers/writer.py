@@ -129,7 +129,12 @@ class StoreHandler(Handler):
         extra: dict[str, Any] = {"remap": counts} if counts else {}
         if len(run.extras.get("warnings", [])):
             extra["warnings"] = [str(line) for line in run.extras["warnings"]]
-        for key in ("nuclei", "nucleation_events"):
+        for key in (
+            "nuclei",
+            "nucleation_events",
+            "promoted",
+            "dissolved",
+        ):
             if key in run.extras:
                 extra.setdefault("precipitation", {})[key] = int(run.extras[key])
         set_status(run.store, outcome, timings=timings, **extra)
