@@ -1,10 +1,11 @@
 """Fit of the β parabola's curvature K (materials/al_mg.yaml: thermodynamics.beta.curvature).
 
-Target: β-Al3Mg2 stays within its homogeneity range, about 38.5–40.3 at% Mg (Murray, Bull.
-Alloy Phase Diagrams 3, 60 (1982), doi:10.1007/BF02873413; the seed gives none), i.e. within ±0.9 at% of its
-stoichiometry, for every α it meets: from the α–β equilibrium up to 16 wt % Mg (the as-prepared
-alloys), at 373–760 K. With the tangent-anchored parabola (phasefield/thermo/gibbs.py) the β
-composition moves by (μ − μ_eq)/K, so K = max|μ − μ_eq| / 0.009, rounded up.
+Target: β-Al3Mg2 stays within its homogeneity range, about 38.5–40.3 at% Mg (Murray,
+Bull. Alloy Phase Diagrams 3, 60 (1982), doi:10.1007/BF02873413; the seed gives none), i.e.
+within ±0.9 at% of its stoichiometry, for every α it meets: from the α–β equilibrium up to
+16 wt % Mg (the as-prepared alloys), at 373–760 K. With the tangent-anchored parabola
+(phasefield/thermo/gibbs.py) the β composition moves by (μ − μ_eq)/K, so
+K = max|μ − μ_eq| / 0.009, rounded up.
 
 Run: python materials/fits/beta_curvature.py
 """
