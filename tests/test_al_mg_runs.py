@@ -181,10 +181,11 @@ def test_same_seed_same_nuclei_different_seed_different_nuclei(tmp_path):
         out=tmp_path / "c.zarr",
         progress=False,
     )
-    phi = first["phi"].values[-1]
+    # nuclei take their Mg from the cells around them: the Mg field records where they formed
+    c = first["c"].values[-1]
     assert first.attrs["precipitation"]["nuclei"] > 0
-    assert np.array_equal(phi, again["phi"].values[-1])
-    assert not np.allclose(phi, other["phi"].values[-1])
+    assert np.array_equal(c, again["c"].values[-1])
+    assert not np.allclose(c, other["c"].values[-1], rtol=0, atol=1e-6)
 
 
 def _voronoi(folder):

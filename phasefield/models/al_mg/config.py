@@ -173,10 +173,11 @@ class AlMgConfig(GrainKeys):
         "values make β growth diffusion-controlled",
     )
     precipitate_interface: Literal["grain_boundary", "material"] = Field(
-        "grain_boundary",
-        description="potential of the diffuse α/β interface: a grain boundary's (γ = 3/2, robust "
-        "at widths of a few nm), or the material's α/β energy (needs widths well below the "
-        "capillary length σ_p/ΔG_v); nucleation always uses the material's energy",
+        "material",
+        description="potential of the diffuse α/β interface: the material's α/β energy σ_p (one "
+        "energy for the interface, its nucleation and its growth; films along wetted boundaries "
+        "stay partly mixed where the width exceeds the capillary length σ_p/ΔG_v), or a grain "
+        "boundary's (γ = 3/2, energy σ_gb; the earlier default)",
     )
     nucleation: NucleationConfig = NucleationConfig()
     schwarz: SchwarzConfig = SchwarzConfig()

@@ -126,10 +126,12 @@ class AlMg(SpectralModel):
     max_temperature_change : float
         K per step at most.
     precipitate_interface : {"grain_boundary", "material"}
-        The potential of the diffuse α/β interface: that of a grain boundary (γ_p = 3/2,
-        energy σ_gb), or γ_p set from the material's σ_p (only for interfaces much thinner than
-        the capillary length σ_p/ΔG_v; wider ones let the chemical driving force open mixed
-        α + β states). The nucleation barrier always uses σ_p.
+        The potential of the diffuse α/β interface: γ_p set from the material's σ_p (the
+        default: the interface has the energy nucleation and sub-grid growth use, and the
+        α/α/β junction the angle of Young's balance), or that of a grain boundary (γ_p = 3/2,
+        energy σ_gb; the earlier default, kept for comparison). With σ_gb near 2σ_p, β wets
+        the boundaries and spreads along them as films; where the interface is wider than the
+        capillary length σ_p/ΔG_v those films stay partly mixed (φ < 1).
     contact_angle : float or None
         θ (degrees) of a β lens on a boundary; None: Young's balance, cos θ = σ_gb/(2σ_p).
     """
@@ -142,7 +144,7 @@ class AlMg(SpectralModel):
     interface_kinetics: float = 0.5
     safety: float = 0.1
     max_temperature_change: float = 2.0
-    precipitate_interface: str = "grain_boundary"
+    precipitate_interface: str = "material"
     contact_angle: float | None = None
     thermo: AlMgThermodynamics = field(init=False, repr=False)
     schwarz: SchwarzLaw = field(init=False)

@@ -59,7 +59,7 @@ class AnnealRow:
     grain_size_nm: float
     grain_size_from: str  # "simulated" or "derived"
     growth_constant: float  # k of d² − d0² = k t, m²/s
-    precipitate_fraction: float
+    precipitate_fraction: float  # β volume fraction: resolved plus sub-grid
     mg_in_alpha_wt: float
     lattice_parameter_nm: float
     apparent_diffusivity: float  # m²/s
@@ -110,7 +110,8 @@ def anneal_row(dataset: xr.Dataset, path: Path) -> AnnealRow:
         grain_size_nm=size * 1e9,
         grain_size_from=source,
         growth_constant=k,
-        precipitate_fraction=float(last["precipitate_fraction"]),
+        precipitate_fraction=float(last["precipitate_fraction"])
+        + (float(last["subgrid_fraction"]) if "subgrid_fraction" in last else 0.0),
         mg_in_alpha_wt=float(last["c_matrix"]),
         lattice_parameter_nm=float(last["lattice_parameter"]) * 1e9,
         apparent_diffusivity=d_app,
