@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 from scipy.optimize import brentq
+from scipy.special import erfc
 
 from phasefield.grid import Grid
 from phasefield.materials import load_material
@@ -165,6 +166,56 @@ def test_the_critical_nucleus_of_al_15mg_at_523K(backend):
         changes[factor] = model.scalars(state, space)["precipitate_fraction"] - before
     assert changes[1.05] > 0
     assert changes[0.95] < 0
+
+
+def test_a_beta_layer_thickens_as_zener_says(backend):
+    """A flat β layer in Al-15 wt% Mg at 523 K thickens by diffusion in α as s = λ√(Dt), with λ
+    from Zener's planar solution (√π/2) λ e^{λ²/4} erfc(λ/2) = Ω, Ω = (x∞ - x_e)/(x_β - x_e)
+    (Zener, J. Appl. Phys. 20, 950 (1949)), within 3 %. The layer starts as that solution at
+    s0 = 2ℓ (the erfc profile in α), so the fit of s² against t over the last three quarters
+    measures λ²D."""
+    temperature, width = 523.0, 1e-9
+    grid = Grid((512,), 0.5e-9)
+    x = grid.coordinates(0)
+    r = np.abs(x - grid.lengths[0] / 2)
+    probe = AlMg(2, MATERIAL, TemperatureProgramme.constant(temperature), width)
+    phases = probe.phases(temperature)
+    x_e, x_beta = phases.beta.x_alpha, phases.beta.x0
+    diffusivity = probe.kinetics(temperature).lattice_diffusivity
+    omega = (X15 - x_e) / (x_beta - x_e)
+    zener = brentq(
+        lambda lam: math.sqrt(math.pi) / 2 * lam * math.exp(lam * lam / 4) * erfc(lam / 2) - omega,
+        1e-3,
+        5.0,
+    )
+    start = 2e-9
+    t0 = start**2 / (zener**2 * diffusivity)
+    matrix = X15 - (X15 - x_e) * erfc(r / (2 * math.sqrt(diffusivity * t0))) / erfc(zener / 2)
+    phi = 0.5 * (1 - np.tanh(2 * (r - start) / width))
+    fields = {
+        "eta": np.stack([1 - phi, np.zeros_like(phi)]),
+        "phi": phi,
+        "c": matrix + phi * (x_beta - matrix),
+    }
+    model, space, stepper, state = build(
+        backend, grid, fields, temperature=temperature, width=width, safety=0.4
+    )
+    end = ((6e-9) ** 2 - start**2) / (zener**2 * diffusivity)
+    half_length = grid.lengths[0] / 2
+    record = advance(
+        stepper,
+        state,
+        end,
+        end / 50,
+        every=end / 40,
+        observe=lambda s: model.scalars(s, space)["precipitate_fraction"] * half_length,
+    )
+    times = np.array([t for t, _ in record])
+    thickness = np.array([s for _, s in record])
+    late = times > end / 4
+    slope = np.polyfit(times[late], thickness[late] ** 2, 1)[0]
+    assert thickness[-1] > 2.5 * start  # it grew
+    assert math.sqrt(slope / diffusivity) == pytest.approx(zener, rel=0.03)
 
 
 def bamboo(grid, grains, width):
