@@ -208,9 +208,18 @@ class Kinetics(_Section):
     boundary_mobility: Annotated[Arrhenius, _prefactor("m^4/(J s)")]
 
 
+def _positive(quantity: Quantity) -> Quantity:
+    if quantity.value is not None and not quantity.value > 0:
+        raise ValueError(f"an interface energy must be above 0 (got {quantity.value:g})")
+    return quantity
+
+
+Energy = Annotated[JoulePerSquareMetre, AfterValidator(_positive)]
+
+
 class Interfaces(_Section):
-    grain_boundary_energy: JoulePerSquareMetre
-    precipitate_energy: JoulePerSquareMetre
+    grain_boundary_energy: Energy
+    precipitate_energy: Energy
 
 
 class Structure(_Section):

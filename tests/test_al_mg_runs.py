@@ -104,6 +104,26 @@ def test_a_material_file_missing_a_parameter_or_in_the_wrong_unit(tmp_path, caps
     assert "expected unit 'm^2/s', got 'cm^2/s'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (-0.1, "interfaces.precipitate_energy: an interface energy must be above 0 (got -0.1)"),
+        (0.0, "interfaces.precipitate_energy: an interface energy must be above 0 (got 0)"),
+        (0.05, "model.precipitate_interface: material: the material's precipitate_energy is"),
+    ],
+)
+def test_a_precipitate_energy_that_cannot_be_is_refused(tmp_path, capsys, value, expected):
+    def change(data):
+        data["interfaces"]["precipitate_energy"]["value"] = value
+
+    path = material_file(tmp_path, change)
+    data = config(model={**BASE["model"], "material": str(path)})
+    assert main(["validate", str(write_config(tmp_path, data))]) == 2
+    err = capsys.readouterr().err
+    assert expected in err
+    assert "Traceback" not in err
+
+
 def test_every_number_of_the_material_has_a_unit_and_a_source():
     data = yaml.safe_load(material_path("al_mg").read_text())
 

@@ -220,6 +220,24 @@ class AlMgConfig(GrainKeys):
             )
         return self
 
+    @model_validator(mode="after")
+    def _interface_representable(self) -> AlMgConfig:
+        if self.precipitate_interface != "material":
+            return self
+        from ..moelans import gamma_for_energy_ratio
+
+        interfaces = self.load_material().interfaces
+        ratio = interfaces.precipitate_energy.at(300.0) / interfaces.grain_boundary_energy.at(300.0)
+        try:
+            gamma_for_energy_ratio(ratio)
+        except ValueError as err:
+            raise ValueError(
+                f"model.precipitate_interface: material: the material's precipitate_energy is "
+                f"{ratio:.3g} times its grain_boundary_energy, and {err}; use grain_boundary, "
+                "or a material within that range"
+            ) from None
+        return self
+
     @property
     def temperatures(self) -> list[float]:
         if isinstance(self.temperature, ScheduleConfig):
