@@ -7,9 +7,11 @@ Every ``every_steps`` steps an event (:class:`PrecipitationHandler`):
    the Zener law with its Gibbs–Thomson interface composition (:mod:`phasefield.thermo.growth`),
    the far-field composition and diffusivity those of its cell. The Mg it gains comes out of
    its own cell's ``c``, and what a shrinking class gives back (in proportion to its volume
-   lost) goes into that cell; per event a cell moves at most half-way to the interface
-   composition of its classes, so that the diffusion of ``c``, not the event's length, sets
-   how fast Mg arrives or leaves.
+   lost) goes into that cell; per event a cell moves at most to the interface composition of
+   its classes (local equilibrium at the particles), so that beyond that the diffusion of
+   ``c`` brings the Mg they gather. The sink acts at events, not within the diffusion step:
+   where steps are long against the time Mg takes to cross a cell, the particles gather less
+   than a sink held at the interface composition all along would.
    A class whose cell has become resolved β (``h > 1/2``) is held as it is until β leaves.
 2. **Nucleation.** The expected number of nuclei in each cell is ``V ∫ J(t) dt`` (the
    classical rate with its incubation transient, :mod:`phasefield.thermo.nucleation`; ``V``
@@ -58,7 +60,7 @@ __all__ = [
     "take_mg",
 ]
 
-#: Most of its excess Mg a cell gives in one event.
+#: Most of its excess over the solvus a cell gives to one nucleus.
 _MOST_TAKEN = 0.5
 #: Particles below this radius (m) have dissolved (about half an Al lattice parameter).
 _SMALLEST = 2e-10
@@ -266,16 +268,17 @@ class PrecipitationHandler(Handler):
         )
         lost = 1.0 - np.minimum(radius / population.radius, 1.0) ** 3
         returned = np.where(shrinking, population.mg * lost, 0.0)
-        # what the cell can give or take: at most half the way to the interface composition
-        # of its classes, so that diffusion, not the event, sets how fast Mg arrives or leaves
+        # what the cell can give or take: at most all the way to the interface composition of
+        # its classes (local equilibrium at the particles), so that the diffusion of c brings
+        # what they gather
         unique, inverse = np.unique(population.cell, return_inverse=True)
         level = np.bincount(inverse, weights=here, minlength=len(unique)) / np.bincount(inverse)
         lowest = np.full(len(unique), np.inf)
         np.minimum.at(lowest, inverse, np.where(growing, interface, np.inf))
         highest = np.full(len(unique), -np.inf)
         np.maximum.at(highest, inverse, np.where(shrinking, interface, -np.inf))
-        supply = _MOST_TAKEN * np.maximum(level - lowest, 0.0) * volume
-        room = _MOST_TAKEN * np.maximum(highest - level, 0.0) * volume
+        supply = np.maximum(level - lowest, 0.0) * volume
+        room = np.maximum(highest - level, 0.0) * volume
         taken = wanted * _share(supply, np.bincount(inverse, wanted, len(unique)))[inverse]
         given = returned * _share(room, np.bincount(inverse, returned, len(unique)))[inverse]
         kept = np.where(population.mg > 0, 1.0 - given / np.maximum(population.mg, 1e-300), 1.0)
