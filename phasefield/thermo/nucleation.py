@@ -31,13 +31,15 @@ the boundaries' capillary motion: the structure acts on transport (the diffusivi
 attachment rate ``β*`` are slowed by ``exp(-f ΔQ_S/(R T))``), not on the energies. A
 boundary with :math:`\\sigma_{gb} \\ge 2\\sigma_p` is wetted (no barrier).
 
-Transient nucleation (Kashchiev, Surf. Sci. 14, 209 (1969),
-doi:10.1016/0039-6028(69)90055-7): the rate rises from zero as
-:math:`J(t) = J\\,e^{-\\tau/t}` with the incubation time
+Transient nucleation: the rate rises from zero as :math:`J(t) = J\\,e^{-\\tau/t}` with the
+incubation time
 
 .. math:: \\tau = \\frac{1}{2\\beta^* Z^2},
 
-``t`` counted from the start of the anneal (the form of the Kampmann–Wagner numerical model).
+``t`` counted from the start of the anneal: the form of the Kampmann–Wagner numerical model
+(Kampmann & Wagner 1984; Russell 1970), an approximation to Kashchiev's solution of the
+transient (Surf. Sci. 14, 209 (1969), doi:10.1016/0039-6028(69)90055-7), whose series has the
+same scale 1/(β*Z²).
 """
 
 from __future__ import annotations
@@ -78,7 +80,8 @@ class NucleationParameters:
 
 def lens_factor(cos_theta: Any, xp: Any = np) -> Any:
     """``S(θ) = (2 + cos θ)(1 - cos θ)² / 2`` for a lens on a boundary: 1 for a boundary of no
-    energy (cos θ = 0, a sphere), 0 for a wetted one (cos θ ≥ 1)."""
+    energy (cos θ = 0, a sphere; and for θ beyond 90°, where no lens is lower), 0 for a wetted
+    one (cos θ ≥ 1)."""
     c = xp.clip(cos_theta, 0.0, 1.0)
     return 0.5 * (2.0 + c) * (1.0 - c) ** 2
 
@@ -92,7 +95,7 @@ class NucleationSites:
     rate : array
         Steady-state rate ``J`` (nuclei per m³ per s; 0 where β cannot form or already is).
     incubation : array
-        Incubation time ``τ = 1/(2 β* Z²)`` (s; Kashchiev 1969).
+        Incubation time ``τ = 1/(2 β* Z²)`` (s; the Kampmann–Wagner form).
     radius : array
         Critical radius ``r* = 2σ_p/ΔG_v`` (m; where β cannot form, that of ΔG_v = 1 J/m³).
     """

@@ -101,12 +101,13 @@ class NucleationConfig(Strict):
     incubation: StrictBool = Field(
         True,
         description="transient nucleation: the rate rises as exp(-tau/t), tau = 1/(2 beta* Z^2) "
-        "(Kashchiev 1969); false: the steady rate from the start",
+        "(Kampmann-Wagner; Kashchiev 1969); false: the steady rate from the start",
     )
     contact_angle: Literal["auto"] | float = Field(
         "auto",
         description="contact angle theta of a beta lens on a grain boundary (degrees, between 0 "
-        "and 180); auto: Young's balance, cos theta = sigma_gb / (2 sigma_p)",
+        "and 180; from 90 on the boundary lowers the barrier no more, S = 1); auto: Young's "
+        "balance, cos theta = sigma_gb / (2 sigma_p)",
     )
 
     @field_validator("classes")

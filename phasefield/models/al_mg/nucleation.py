@@ -93,6 +93,7 @@ def _window(grid: Grid, centre: tuple[int, ...], reach: float) -> tuple[tuple[An
 
 def take_mg(
     c: Any,
+    phi: Any,
     grid: Grid,
     centre: tuple[int, ...],
     amount: float,
@@ -100,14 +101,14 @@ def take_mg(
     reach: float,
     backend: Backend,
 ) -> bool:
-    """Take ``amount`` of Mg (mole fraction × m³) from the cells of ``c`` within ``reach`` of
-    ``centre``, in proportion to their excess over ``floor``, none giving more than half of it.
-    Returns False (and takes nothing) where they hold too little."""
+    """Take ``amount`` of Mg (mole fraction × m³) from the α cells (``phi < 1/2``) of ``c``
+    within ``reach`` of ``centre``, in proportion to their excess over ``floor``, none giving
+    more than half of it. Returns False (and takes nothing) where they hold too little."""
     xp = backend.xp
     index, distance = _window(grid, centre, reach)
     box = tuple(xp.asarray(i) for i in np.ix_(*index))
     old = c[box].astype(xp.float64)
-    near = xp.asarray(distance <= reach)
+    near = xp.asarray(distance <= reach) & (phi[box] < 0.5)
     excess = xp.where(near, xp.maximum(old - floor, 0.0), 0.0)
     available = float(xp.sum(excess)) * cell_volume(grid)
     if not available * _MOST_TAKEN >= amount or amount <= 0:
@@ -128,7 +129,8 @@ def insert_particle(
 ) -> float | None:
     """Insert a resolved β particle holding exactly ``mg`` (mole fraction × m³) into ``fields``
     (``eta``, ``phi``, ``c`` on the device) in place; returns its radius, or None where β is
-    already within reach or ``mg`` would need a radius above ``largest``."""
+    already within reach or ``mg`` would need a radius above ``largest`` (the caller sizes it
+    to twice what ``mg`` fills)."""
     xp = backend.xp
     index, distance = _window(grid, centre, largest + 2 * width)
     box = tuple(xp.asarray(i) for i in np.ix_(*index))
@@ -181,6 +183,16 @@ def _ball(radius: float, grid: Grid) -> float:
         1: 2.0 * radius * depth * depth,
     }
     return volumes[grid.ndim]
+
+
+def _extent(volume: float, grid: Grid) -> float:
+    """Radius (m) of a resolved particle of ``volume`` (the inverse of :func:`_ball`)."""
+    depth = min(grid.spacing)
+    if grid.ndim == 3:
+        return float(np.cbrt(volume / (4.0 * math.pi / 3.0)))
+    if grid.ndim == 2:
+        return math.sqrt(volume / (math.pi * depth))
+    return volume / (2.0 * depth * depth)
 
 
 @dataclass(frozen=True)
@@ -336,7 +348,8 @@ class PrecipitationHandler(Handler):
                 sites.incubation.reshape(-1)[cell]
             )
             reach = max(2.0 * radius + min(grid.spacing), math.sqrt(formation))
-            if take_mg(state.fields["c"], grid, centre, mg, solvus, reach, backend):
+            fields = state.fields
+            if take_mg(fields["c"], fields["phi"], grid, centre, mg, solvus, reach, backend):
                 population.add(cell, radius, mg, self.settings.classes)
                 formed += 1
         if formed and not math.isfinite(float(run.extras.get("first_nucleus_time", np.nan))):
@@ -361,11 +374,14 @@ class PrecipitationHandler(Handler):
             centre = tuple(
                 int(i) for i in np.unravel_index(int(population.cell[entry]), grid.shape)
             )
+            # room for a particle of twice the size its Mg fills (a nucleus of a 2-D run at a
+            # high temperature may hold more than a particle of ``radius``)
+            holds = _extent(float(population.mg[entry]) / (x_beta - float(far[entry])), grid)
             placed = insert_particle(
                 state.fields,
                 centre,
                 float(population.mg[entry]),
-                4.0 * radius,
+                2.0 * max(2.0 * radius, holds),
                 width,
                 x_beta,
                 grid,

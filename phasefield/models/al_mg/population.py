@@ -1,8 +1,9 @@
 """The sub-grid β population: particles too small for the grid, as classes per cell.
 
 A class is ``number`` spheres of one ``radius`` in one grid cell, holding ``mg``: the Mg they
-took from α beyond what the α they replaced held (a mole fraction times a volume, m³; the cell
-gave up ``mg / V_cell`` of its ``c``), so the run's Mg is ``Σ c V_cell + Σ mg`` exactly. A
+took from α beyond what the α they replaced held (a mole fraction times a volume, m³; taken
+from the cells around a nucleus when it forms, and from or to its own cell as it grows or
+shrinks), so the run's Mg is ``Σ c V_cell + Σ mg`` (to round-off in float64). A
 cell holds at most ``classes`` classes; a new class beyond that merges the two of closest
 radius (numbers, Mg and volume add). This is the Lagrangian size-class bookkeeping of the
 Kampmann–Wagner numerical model (Kampmann & Wagner, in *Decomposition of Alloys: the Early
