@@ -166,6 +166,10 @@ class SpectralSpace:
             )
         return entry[2]
 
+    def has_scratch(self, name: str) -> bool:
+        """Whether the work buffer ``name`` has been made."""
+        return name in self._scratch
+
     # ---- transforms -------------------------------------------------------------------------
 
     def plan(self, real: Any, spectral: Any) -> RealFFT:

@@ -28,11 +28,18 @@ import numpy as np
 
 from ..dims import DIMENSIONLESS
 from ..expression import Expression
-from ..solvers.diffusion import DiffusionProblem
+from ..solvers.diffusion import DiffusionProblem, Sink
 from ..spectral import SpectralSpace
 from ..state import State
 
-__all__ = ["ComponentTerm", "DiffusionProblem", "KPolynomial", "SpectralModel", "StepTerms"]
+__all__ = [
+    "ComponentTerm",
+    "DiffusionProblem",
+    "KPolynomial",
+    "Sink",
+    "SpectralModel",
+    "StepTerms",
+]
 
 
 @dataclass(frozen=True)

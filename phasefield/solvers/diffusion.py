@@ -24,10 +24,22 @@ import numpy as np
 from ..spectral import SpectralSpace
 from .multigrid import MultigridSolver, SolveReport
 
-__all__ = ["DiffusionProblem", "DiffusionStep"]
+__all__ = ["DiffusionProblem", "DiffusionStep", "Sink"]
 
 #: Relative residual of the implicit solve.
 TOLERANCE = 1e-8
+
+
+@dataclass(frozen=True)
+class Sink:
+    """A linear sink of the conserved field, ``∂c/∂t = … - k (c - x_s)``, taken implicitly:
+    ``rate`` (k, 1/s) and ``target`` (x_s) are grid-shaped arrays on the device; after each step
+    ``taken`` holds what the sink took from every cell, ``Δt k (ĉ - x_s)`` with ``ĉ`` the
+    solve's estimate of the new value (negative where it gave)."""
+
+    rate: Any
+    target: Any
+    taken: Any
 
 
 @dataclass(frozen=True)
@@ -47,12 +59,24 @@ class DiffusionProblem:
               = \\Delta t\\,\\nabla\\cdot(M\\nabla\\mu^n) - \\text{exchange},
 
     which treats the coupling implicitly (a grand-potential splitting) while ``c`` is still
-    advanced by the conservative fluxes alone."""
+    advanced by the conservative fluxes alone.
+
+    ``sink``, if given, is a linear sink ``k (c - x_s)`` (particles below the grid that gather
+    or give off solute) solved with the diffusion: with ``c^{n+1} ≈ c^n + χ δμ``,
+
+    .. math:: \\chi(1 + \\Delta t\\,k)\\,\\delta\\mu
+              - \\Delta t\\,\\nabla\\cdot(M\\nabla\\delta\\mu)
+              = \\Delta t\\,\\nabla\\cdot(M\\nabla\\mu^n) - \\text{exchange}
+                - \\Delta t\\,k\\,(c^n - x_s),
+
+    and ``c`` is advanced by the fluxes less ``Δt k (c^n + χ δμ - x_s)``, the amount the sink
+    records as taken: the field and the sink exchange exactly the same amount."""
 
     potential: Any
     mobility: Any
     capacity: Any
     exchange: Any = None
+    sink: Sink | None = None
 
 
 class DiffusionStep:
@@ -80,19 +104,41 @@ class DiffusionStep:
         potential (see :class:`DiffusionProblem`)."""
         solver = self.solver
         wide = self._wide
+        sink = problem.sink
         wide[...] = solver.view(problem.capacity)
         self._capacity[...] = wide
+        if sink is not None:
+            self._capacity *= 1.0 + dt * solver.view(sink.rate)
         wide[...] = solver.view(problem.mobility)
         solver.prepare(wide, dt, self._capacity)
         wide[...] = solver.view(problem.potential)
         solver.flux_divergence(solver.levels[0].faces, wide, self._rhs, accumulate=False)
-        if exchange is None:
+        if exchange is None and sink is None:
             report = solver.solve(self._rhs, self._delta, rtol=TOLERANCE)
         else:
-            wide[...] = self._rhs - solver.view(exchange)
+            wide[...] = self._rhs
+            if exchange is not None:
+                wide -= solver.view(exchange)
+            if sink is not None:
+                wide -= (
+                    dt * solver.view(sink.rate) * (solver.view(field) - solver.view(sink.target))
+                )
             report = solver.solve(wide, self._delta, rtol=TOLERANCE)
         # the update from the fluxes: explicit part (rhs) plus the implicit part's divergence
         solver.flux_divergence(solver.levels[0].faces, self._delta, self._rhs, accumulate=True)
+        if sink is not None:
+            # what the sink takes: Δt k (c^n + χ δμ - x_s), χ the capacity without the sink
+            taken = solver.view(sink.taken)
+            taken[...] = (
+                dt
+                * solver.view(sink.rate)
+                * (
+                    solver.view(field)
+                    + solver.view(problem.capacity) * self._delta
+                    - solver.view(sink.target)
+                )
+            )
+            self._rhs -= taken
         view = solver.view(field)
         if view.dtype == np.float64:
             view += self._rhs

@@ -1,5 +1,6 @@
-"""Diffusion-controlled growth of a spherical β particle too small for the grid: the Gibbs–Thomson
-composition at its interface and the Zener growth law (host-side, on arrays of particles).
+"""Diffusion-controlled growth of spherical β particles too small for the grid: the Gibbs–Thomson
+composition at their interface and the rate at which they capture Mg (host-side, on arrays of
+particles).
 
 A sphere of radius ``R`` is in equilibrium with α of the composition :math:`x_R` at which the
 parallel-tangent driving force (:func:`~phasefield.thermo.equilibrium.nucleation_driving_force`,
@@ -10,19 +11,22 @@ per mole of β atoms) pays for its interface,
           \\;(\\text{small } 1/R),
 
 (Gibbs–Thomson; the linear form is the usual one for a stoichiometric precipitate, e.g. Porter &
-Easterling, *Phase Transformations in Metals and Alloys*, 3rd ed., CRC 2009, §5.5.1).
-Growth is controlled by diffusion in α towards the particle
-(Zener, J. Appl. Phys. 20, 950 (1949), doi:10.1063/1.1698258; the growth law of the
-Kampmann–Wagner numerical model),
+Easterling, *Phase Transformations in Metals and Alloys*, 3rd ed., CRC 2009, §5.5.1). Growth is
+controlled by diffusion in α: the quasi-stationary field around a sphere brings Mg at
 
-.. math:: \\frac{dR}{dt} = \\frac{D}{R}\\,\\frac{\\bar x - x_R}{x_\\beta - x_R},
+.. math:: \\frac{d}{dt}\\Big[\\tfrac43\\pi R^3 (x_\\beta - x_R)\\Big]
+          = 4\\pi R\\,D\\,(\\bar x - x_R),
 
-integrated over a step at fixed supersaturation as :math:`R'^2 = R^2 + 2D\\,\\Omega\\,\\Delta t`
-(exact for fixed Ω, and unconditionally stable).
+Zener's law :math:`dR/dt = (D/R)(\\bar x - x_R)/(x_\\beta - x_R)` (Zener, J. Appl. Phys. 20, 950
+(1949), doi:10.1063/1.1698258; the growth law of the Kampmann–Wagner numerical model). ``N`` such
+spheres in a cell of volume ``V`` are a linear sink of the cell's composition,
+:math:`\\partial_t c = -k\\,(c - x_R)` with :math:`k = 4\\pi R D N / V` (:func:`capture_rate`),
+which the diffusion step takes implicitly.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -30,7 +34,7 @@ import numpy as np
 from .equilibrium import nucleation_driving_force
 from .gibbs import Phases
 
-__all__ = ["interface_composition", "zener_radius"]
+__all__ = ["capture_rate", "interface_composition"]
 
 
 def interface_composition(
@@ -55,11 +59,9 @@ def interface_composition(
     return x
 
 
-def zener_radius(
-    radius: Any, diffusivity: Any, far: Any, interface: Any, x_beta: float, dt: float
-) -> np.ndarray:
-    """Radii after ``dt`` of spheres growing (or shrinking) by diffusion: ``R'² = R² + 2DΩΔt``
-    with ``Ω = (x̄ - x_R)/(x_β - x_R)``; 0 for those that dissolve within ``dt``."""
-    supersaturation = (np.asarray(far) - interface) / (x_beta - np.asarray(interface))
-    squared = np.asarray(radius) ** 2 + 2.0 * np.asarray(diffusivity) * supersaturation * dt
-    return np.sqrt(np.maximum(squared, 0.0))
+def capture_rate(radius: Any, diffusivity: Any, number: Any, volume: float) -> np.ndarray:
+    """``k = 4π R D N / V`` (1/s): the rate at which ``number`` spheres of ``radius`` in a
+    volume ``volume`` (m³) draw its composition towards their interface composition."""
+    return (
+        4.0 * math.pi * np.asarray(radius) * np.asarray(diffusivity) * np.asarray(number) / volume
+    )

@@ -5,6 +5,7 @@ local conservation of Mg and the size-class bookkeeping."""
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import replace
 from types import SimpleNamespace
 
@@ -162,8 +163,8 @@ def test_size_classes_merge_conserving_number_volume_and_mg():
     population = Population.empty()
     radii = [1e-9, 1.2e-9, 3e-9, 5e-9, 1.05e-9]
     for index, radius in enumerate(radii):
-        population.add(7, radius, 1e-27 * (index + 1), classes=4)
-    population.add(8, 2e-9, 1e-27, classes=4)
+        population.add(7, radius, 1e-27 * (index + 1), 1e-13, classes=4)
+    population.add(8, 2e-9, 1e-27, 1e-13, classes=4)
     assert len(population) == 5
     here = population.cell == 7
     assert np.count_nonzero(here) == 4
@@ -210,6 +211,7 @@ def _run_context(model, space, stepper, state, seed):
         backend=space.backend,
         extras={},
         info={},
+        started=time.monotonic(),
     )
 
 
@@ -291,9 +293,10 @@ def test_a_nucleus_takes_no_mg_from_beyond_the_reach_of_diffusion():
     depth = min(grid.spacing)
     total_before = c.sum() * grid.cell_volume * depth
     patch_excess = np.sum(np.where(patch, X15 - solvus, 0.0)) * grid.cell_volume * depth
+    handler.start(run)
     while state.time < 3e-3:
         stepper.step(state, 1e-4)
-        handler.event(run)
+        handler.after_step(run)  # the sink's credit, then the event
     population = Population.from_extras(run.extras)
     after = backend.to_host(state.fields["c"])
     assert int(run.extras["nuclei"]) > 0

@@ -11,7 +11,7 @@ from scipy.spatial import cKDTree
 
 from phasefield.backend import get_backend
 from phasefield.grid import Grid
-from phasefield.models.base import DiffusionProblem
+from phasefield.models.base import DiffusionProblem, Sink
 from phasefield.solvers import MultigridSolver
 from phasefield.solvers.diffusion import DiffusionStep
 from phasefield.spectral import SpectralSpace
@@ -114,3 +114,35 @@ def test_a_linear_step_is_backward_euler(rng):
     k2 = 2 - 2 * np.cos(k)
     factor = 1 / (1 + dt * mobility / capacity * k2)
     assert np.allclose(field, 1.0 + 0.01 * factor * np.cos(k * x), atol=1e-12)
+
+
+def test_a_sink_is_taken_implicitly_and_exactly_accounted(rng):
+    """A linear sink k (c - x_s) with a uniform field and no transport is backward Euler,
+    c' = (c + Δt k x_s)/(1 + Δt k), even at Δt k = 50 (no overshoot below x_s); with transport
+    and a sink in some cells, the field's loss equals what the sink records, to round-off."""
+    grid = Grid((16, 16), 1e-9)
+    space = SpectralSpace(grid, get_backend("numpy"), np.float64)
+    step = DiffusionStep(space)
+    field = np.full(grid.shape, 0.16)
+    capacity = np.full(grid.shape, 2e-9)
+    rate, target = np.full(grid.shape, 5e3), np.full(grid.shape, 0.07)
+    taken = np.zeros(grid.shape)
+    problem = DiffusionProblem(
+        field / capacity, np.zeros(grid.shape), capacity, sink=Sink(rate, target, taken)
+    )
+    step.advance(field, problem, 1e-2)
+    expected = (0.16 + 50 * 0.07) / 51
+    assert np.allclose(field, expected, rtol=0, atol=1e-12)
+    assert np.allclose(taken, 0.16 - expected, rtol=0, atol=1e-12)
+    field = rng.uniform(0.1, 0.3, grid.shape)
+    before = field.sum()
+    some = rng.uniform(size=grid.shape) > 0.7
+    problem = DiffusionProblem(
+        potential=rng.standard_normal(grid.shape) * 1e3,
+        mobility=np.full(grid.shape, 1e-25),
+        capacity=rng.uniform(1e-10, 1e-9, grid.shape),
+        sink=Sink(np.where(some, 1e4, 0.0), np.full(grid.shape, 0.1), taken),
+    )
+    step.advance(field, problem, 1e-3)
+    assert np.any(taken != 0)
+    assert abs(field.sum() + taken.sum() - before) < 1e-13 * before

@@ -85,7 +85,7 @@ from ...thermo.nucleation import (
     nucleation_sites,
 )
 from .. import moelans
-from ..base import DiffusionProblem, KPolynomial, SpectralModel, StepTerms
+from ..base import DiffusionProblem, KPolynomial, Sink, SpectralModel, StepTerms
 from .fields import local_fields
 from .schwarz import SchwarzLaw
 from .temperature import TemperatureProgramme
@@ -322,10 +322,25 @@ class AlMg(SpectralModel):
                     fields["transport"],
                     fields["capacity"],
                     exchange=lambda new: self._exchange(new, fields, space),
+                    sink=self.sink(space),
                 )
             },
             max_dt=self.max_step(state.time, fields["relaxation_max"]),
         )
+
+    #: The work buffers of the sub-grid β population's sink (made by its handler).
+    SINK_BUFFERS: ClassVar[tuple[str, str, str]] = (
+        "al_mg.sink rate",
+        "al_mg.sink target",
+        "al_mg.sink taken",
+    )
+
+    def sink(self, space: SpectralSpace) -> Sink | None:
+        """The sink of ``c`` that sub-grid β particles make (``k (c - x_s)`` per cell, see
+        :mod:`~phasefield.models.al_mg.nucleation`), once their handler has made its buffers."""
+        if not space.has_scratch(self.SINK_BUFFERS[0]):
+            return None
+        return Sink(*(space.scratch(name) for name in self.SINK_BUFFERS))
 
     def _exchange(self, state: State, before: Mapping[str, Any], space: SpectralSpace) -> Any:
         """``(h' − h)(c_β − c_α)``: the Mg the phase fields' step would move at a fixed diffusion

@@ -1,18 +1,23 @@
 """β precipitation on and below the grid: nuclei at the critical size, sub-grid growth by the
 Mg that diffusion brings, promotion to phase-field particles that take exactly that Mg.
 
+**Sub-grid growth, every step.** Each class of the population (:mod:`.population`) whose cell
+is above its Gibbs–Thomson interface composition ``x_R`` grows by the Mg diffusion brings: the
+classes are a linear sink ``k (c - x_s)`` of their cell, ``k = Σ 4π R_i D N_i / V`` (the
+quasi-stationary Zener flux, :mod:`phasefield.thermo.growth`; ``D`` the diffusivity of the
+cell), ``x_s`` the ``k``-weighted interface composition, which the implicit diffusion step of
+``c`` takes in (:class:`~phasefield.solvers.diffusion.Sink`). After the step the handler gives
+each growing class its share of what its cell lost, in proportion to ``k_i (ĉ - x_R,i)``;
+where the cell fell below the target and took Mg back, the classes give it in proportion to
+what they hold, never more. Classes whose cell is below their interface composition give Mg
+back at events (below), and a class whose cell has become resolved β (``h > 1/2``) is held as
+it is until β leaves.
+
 Every ``every_steps`` steps an event (:class:`PrecipitationHandler`):
 
-1. **Sub-grid growth.** Each class of the population (:mod:`.population`) grows or shrinks by
-   the Zener law with its Gibbs–Thomson interface composition (:mod:`phasefield.thermo.growth`),
-   the far-field composition and diffusivity those of its cell. The Mg it gains comes out of
-   its own cell's ``c``, and what a shrinking class gives back (in proportion to its volume
-   lost) goes into that cell; per event a cell moves at most to the interface composition of
-   its classes (local equilibrium at the particles), so that beyond that the diffusion of
-   ``c`` brings the Mg they gather. The sink acts at events, not within the diffusion step:
-   where steps are long against the time Mg takes to cross a cell, the particles gather less
-   than a sink held at the interface composition all along would.
-   A class whose cell has become resolved β (``h > 1/2``) is held as it is until β leaves.
+1. **Shrinking.** Classes below their interface composition give their cell
+   ``k_i (x_R,i - c) Δt`` of Mg (``Δt`` since the last event), no more than they hold and no
+   further than their interface composition; one smaller than an atom has dissolved.
 2. **Nucleation.** The expected number of nuclei in each cell is ``V ∫ J(t) dt`` (the
    classical rate with its incubation transient, :mod:`phasefield.thermo.nucleation`; ``V``
    the cell's volume, a cube of the smallest spacing on 1-D and 2-D grids); the total is drawn
@@ -31,8 +36,8 @@ Every ``every_steps`` steps an event (:class:`PrecipitationHandler`):
    remainder goes into the centre cell). A promotion is refused where β already is within
    ``R + 2ℓ``; the class stays (and is held once that β covers it).
 
-Mg is conserved exactly (to round-off): the field's ``Σ c V`` and the population's ``Σ mg``
-exchange equal amounts at every step of the event.
+Mg is conserved (to round-off in float64): the field's ``Σ c V`` and the population's
+``Σ mg`` exchange equal amounts at every step and event.
 """
 
 from __future__ import annotations
@@ -48,7 +53,7 @@ from ...backend import Backend
 from ...grid import Grid
 from ...handler import Cadence, Handler, RunContext, since_last
 from ...materials import BOLTZMANN
-from ...thermo.growth import interface_composition, zener_radius
+from ...thermo.growth import capture_rate, interface_composition
 from ...thermo.nucleation import transient_integral
 from .population import Population, sphere_volume
 
@@ -64,11 +69,6 @@ __all__ = [
 _MOST_TAKEN = 0.5
 #: Particles below this radius (m) have dissolved (about half an Al lattice parameter).
 _SMALLEST = 2e-10
-
-
-def _share(available: np.ndarray, asked: np.ndarray) -> np.ndarray:
-    """The share of what was asked that is available (1 where all of it is)."""
-    return np.where(asked > 0, np.minimum(1.0, available / np.maximum(asked, 1e-300)), 0.0)
 
 
 def cell_volume(grid: Grid) -> float:
@@ -216,6 +216,169 @@ class PrecipitationHandler(Handler):
     def start(self, run: RunContext) -> None:
         super().start(run)
         run.extras.setdefault("nucleation_time", np.float64(run.state.time))
+        run.extras.setdefault("sink_time", np.float64(run.state.time))
+        for name in run.model.SINK_BUFFERS:
+            run.space.scratch(name)[...] = 0.0
+        self._update_sink(run, Population.from_extras(run.extras))
+
+    def after_step(self, run: RunContext) -> None:
+        """Credit what the sink took in this step's diffusion solve to the classes, then act if
+        an event is due."""
+        self._credit(run)
+        super().after_step(run)
+
+    # ---- the sink: growth and dissolution inside the diffusion step --------------------------
+
+    def _rates(
+        self, run: RunContext, population: Population, time: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Every class's capture rate ``k_i`` (1/s) and interface composition ``x_R,i`` at
+        model ``time``."""
+        model = run.model
+        phases = model.phases(model.temperature(time))
+        volume = cell_volume(run.space.grid)
+        rate = capture_rate(population.radius, population.diffusivity, population.number, volume)
+        interface = interface_composition(
+            phases,
+            population.radius,
+            model.sigma_p,
+            model.nucleation_parameters().molar_volume_beta,
+        )
+        return rate, interface
+
+    def _update_sink(self, run: RunContext, population: Population) -> None:
+        """The sink's rate ``k = Σ k_i`` and target ``x_s = Σ k_i x_R,i / k`` in every cell,
+        over the classes that grow (their cell above their interface composition; the others
+        give Mg back at events, no more than they hold)."""
+        space = run.space
+        xp = space.xp
+        rate_field, target_field, _ = (space.scratch(n) for n in run.model.SINK_BUFFERS)
+        rate_field[...] = 0.0
+        if not len(population):
+            run.extras["sink_classes"] = np.zeros(0, bool)
+            return
+        rate, interface = self._rates(run, population, run.state.time)
+        cells = xp.asarray(population.cell)
+        level = space.backend.to_host(run.state.fields["c"].reshape(-1)[cells])
+        growing = (rate > 0) & (interface < level)
+        run.extras["sink_classes"] = growing
+        rate = np.where(growing, rate, 0.0)
+        unique, inverse = np.unique(population.cell, return_inverse=True)
+        total = np.bincount(inverse, weights=rate, minlength=len(unique))
+        weighted = np.bincount(inverse, weights=rate * interface, minlength=len(unique))
+        target = np.where(total > 0, weighted / np.where(total > 0, total, 1.0), 0.0)
+        index = xp.asarray(unique)
+        rate_field.reshape(-1)[index] = xp.asarray(total)
+        target_field.reshape(-1)[index] = xp.asarray(target)
+
+    def _credit(self, run: RunContext) -> None:
+        """Share what the sink took from each cell in the last step among its growing classes,
+        in proportion to ``k_i (ĉ - x_R,i)`` (``ĉ`` the solve's estimate of the new
+        composition); where the cell fell below their target and took Mg back, they give it in
+        proportion to what they hold, at most all of it (a class left with nothing, or smaller
+        than an atom, has dissolved; the rest of what the cell took is taken back from it)."""
+        state, space = run.state, run.space
+        then = float(run.extras.get("sink_time", state.time))
+        dt = state.time - then
+        run.extras["sink_time"] = np.float64(state.time)
+        population = Population.from_extras(run.extras)
+        growing = np.asarray(run.extras.get("sink_classes", np.zeros(0, bool)), bool)
+        if dt <= 0 or not len(population) or not growing.any():
+            return
+        backend, xp, grid = space.backend, space.xp, space.grid
+        rate_field, target_field, taken_field = (space.scratch(n) for n in run.model.SINK_BUFFERS)
+        rate, interface = self._rates(run, population, then)  # as the sink was set
+        rate = np.where(growing, rate, 0.0)
+        cells = xp.asarray(population.cell)
+        taken = backend.to_host(taken_field.reshape(-1)[cells]).astype(np.float64)
+        total = backend.to_host(rate_field.reshape(-1)[cells]).astype(np.float64)
+        target = backend.to_host(target_field.reshape(-1)[cells]).astype(np.float64)
+        live = growing & (total > 0)
+        volume = cell_volume(grid)
+        unique, inverse = np.unique(population.cell, return_inverse=True)
+
+        def per_cell(values: np.ndarray) -> np.ndarray:
+            return np.bincount(inverse, weights=values, minlength=len(unique))[inverse]
+
+        level = np.where(live, target + taken / (dt * np.where(live, total, 1.0)), 0.0)
+        weight = np.where(live, rate * np.maximum(level - interface, 0.0), 0.0)
+        weight = np.where(per_cell(weight) > 0, weight, np.where(live, rate, 0.0))
+        amount = taken * volume  # what the class's cell lost (each class sees its cell's)
+        gained = np.where(
+            live & (amount >= 0), amount * weight / np.maximum(per_cell(weight), 1e-300), 0.0
+        )
+        held = np.where(live, population.mg, 0.0)
+        hold = per_cell(held)
+        given = np.where(
+            live & (amount < 0),
+            np.minimum(-amount, hold) * held / np.maximum(hold, 1e-300),
+            0.0,
+        )
+        # Mg the cell took back beyond all its classes held comes out of the cell again
+        beyond = np.where(live & (amount < 0), np.maximum(-amount - hold, 0.0), 0.0)
+        before = population.mg
+        after = before + gained - given
+        radius = population.radius * np.cbrt(np.maximum(after, 0.0) / np.maximum(before, 1e-300))
+        dissolved = live & ((after <= 0.0) | (radius < _SMALLEST))
+        back = np.where(dissolved, np.maximum(after, 0.0), 0.0)
+        population.mg = after
+        population.radius = np.where(dissolved, population.radius, radius)
+        first = np.zeros(len(population), bool)
+        first[np.unique(inverse, return_index=True)[1]] = True
+        change = back - np.where(first, beyond, 0.0)  # into the cells
+        if np.any(change != 0.0):
+            delta = np.bincount(inverse, weights=change, minlength=len(unique)) / volume
+            flat = state.fields["c"].reshape(-1)
+            index = xp.asarray(unique)
+            flat[index] = (flat[index].astype(xp.float64) + xp.asarray(delta)).astype(flat.dtype)
+        if dissolved.any():
+            self._count(run, "dissolved", int(np.count_nonzero(dissolved)))
+            population.retain(~dissolved)
+        population.to_extras(run.extras)
+        self._update_sink(run, population)
+
+    def _shrink(self, run: RunContext, population: Population, dt: float) -> None:
+        """Classes whose cell is below their interface composition give Mg back to it, at the
+        rate ``k_i (x_R,i - c)`` over the time since the last event, no more than they hold
+        and no further than the cell's reaching their interface composition."""
+        growing = np.asarray(run.extras.get("sink_classes", np.zeros(len(population), bool)))
+        if not len(population) or dt <= 0 or len(growing) != len(population):
+            return
+        space, state = run.space, run.state
+        xp, grid = space.xp, space.grid
+        rate, interface = self._rates(run, population, state.time)
+        flat = state.fields["c"].reshape(-1)
+        level = space.backend.to_host(flat[xp.asarray(population.cell)]).astype(np.float64)
+        shrinking = ~growing & (rate > 0) & (interface > level)
+        if not shrinking.any():
+            return
+        volume = cell_volume(grid)
+        unique, inverse = np.unique(population.cell, return_inverse=True)
+        wanted = np.where(
+            shrinking,
+            np.minimum(population.mg, dt * rate * (interface - level) * volume),
+            0.0,
+        )
+        top = np.full(len(unique), -np.inf)
+        np.maximum.at(top, inverse, np.where(shrinking, interface, -np.inf))
+        room = np.maximum(top[inverse] - level, 0.0) * volume
+        asked = np.bincount(inverse, weights=wanted, minlength=len(unique))[inverse]
+        given = wanted * np.where(asked > room, room / np.maximum(asked, 1e-300), 1.0)
+        after = population.mg - given
+        radius = population.radius * np.cbrt(
+            np.maximum(after, 0.0) / np.maximum(population.mg, 1e-300)
+        )
+        dissolved = shrinking & (radius < _SMALLEST)
+        given = np.where(dissolved, population.mg, given)
+        population.mg = population.mg - given
+        population.radius = np.where(dissolved, population.radius, radius)
+        delta = np.bincount(inverse, weights=given, minlength=len(unique)) / volume
+        index = xp.asarray(unique)
+        flat[index] = (flat[index].astype(xp.float64) + xp.asarray(delta)).astype(flat.dtype)
+        if dissolved.any():
+            self._count(run, "dissolved", int(np.count_nonzero(dissolved)))
+            population.retain(~dissolved)
+            run.extras["sink_classes"] = growing[~dissolved]
 
     def act(self, run: RunContext) -> None:
         started = wallclock.perf_counter()
@@ -235,10 +398,12 @@ class PrecipitationHandler(Handler):
         # rates and transients far below one event's worth underflow to 0, as they should
         with np.errstate(under="ignore"):
             environment = run.model.precipitation_environment(run.state, run.space)
-            self._grow(run, population, environment, now - start)
+            self._hold(population, environment, run.space.backend)
+            self._shrink(run, population, now - start)
             formed = self._nucleate(run, population, environment, start, now)
             self._promote(run, population, environment)
         population.to_extras(run.extras)
+        self._update_sink(run, population)
         return formed
 
     # ---- the three parts of an event ---------------------------------------------------------
@@ -246,72 +411,15 @@ class PrecipitationHandler(Handler):
     def _count(self, run: RunContext, key: str, add: int) -> None:
         run.extras[key] = np.int64(int(run.extras.get(key, 0)) + add)
 
-    def _grow(self, run: RunContext, population: Population, env: Any, dt: float) -> None:
+    def _hold(self, population: Population, env: Any, backend: Any) -> None:
+        """Each class takes the diffusivity of its cell now; 0 (held as it is) where resolved
+        β covers it."""
         if not len(population):
             return
-        space, state = run.space, run.state
-        backend, xp, grid = space.backend, space.xp, space.grid
-        volume = cell_volume(grid)
-        c = state.fields["c"]
-        flat = c.reshape(-1)
-        cells = xp.asarray(population.cell)
-        far = backend.to_host(env.c_alpha.reshape(-1)[cells]).astype(np.float64)
+        cells = backend.xp.asarray(population.cell)
         diffusivity = backend.to_host(env.diffusivity.reshape(-1)[cells]).astype(np.float64)
         beta = backend.to_host(env.h.reshape(-1)[cells])
-        here = backend.to_host(flat[cells]).astype(np.float64)
-        x_beta = env.phases.beta.x0
-        # classes that resolved β has reached are held as they are (inside β, where they
-        # neither grow nor dissolve) until it leaves them
-        held = beta > 0.5
-        interface = interface_composition(
-            env.phases, population.radius, env.sigma_p, env.molar_volume_beta
-        )
-        radius = zener_radius(population.radius, diffusivity, far, interface, x_beta, dt)
-        growing = ~held & (radius > population.radius)
-        shrinking = ~held & (radius < population.radius)
-        # what the Zener law asks of the cell: Mg taken (growth) or given back (shrinking,
-        # in proportion to the volume lost)
-        wanted = np.where(
-            growing,
-            population.number
-            * (sphere_volume(radius) - sphere_volume(population.radius))
-            * (x_beta - far),
-            0.0,
-        )
-        lost = 1.0 - np.minimum(radius / population.radius, 1.0) ** 3
-        returned = np.where(shrinking, population.mg * lost, 0.0)
-        # what the cell can give or take: at most all the way to the interface composition of
-        # its classes (local equilibrium at the particles), so that the diffusion of c brings
-        # what they gather
-        unique, inverse = np.unique(population.cell, return_inverse=True)
-        level = np.bincount(inverse, weights=here, minlength=len(unique)) / np.bincount(inverse)
-        lowest = np.full(len(unique), np.inf)
-        np.minimum.at(lowest, inverse, np.where(growing, interface, np.inf))
-        highest = np.full(len(unique), -np.inf)
-        np.maximum.at(highest, inverse, np.where(shrinking, interface, -np.inf))
-        supply = np.maximum(level - lowest, 0.0) * volume
-        room = np.maximum(highest - level, 0.0) * volume
-        taken = wanted * _share(supply, np.bincount(inverse, wanted, len(unique)))[inverse]
-        given = returned * _share(room, np.bincount(inverse, returned, len(unique)))[inverse]
-        kept = np.where(population.mg > 0, 1.0 - given / np.maximum(population.mg, 1e-300), 1.0)
-        grown = sphere_volume(population.radius) + taken / (population.number * (x_beta - far))
-        radius = np.where(
-            growing,
-            np.cbrt(grown / (4.0 * math.pi / 3.0)),
-            np.where(
-                shrinking, population.radius * np.cbrt(np.maximum(kept, 0.0)), population.radius
-            ),
-        )
-        dissolved = shrinking & (radius < _SMALLEST)
-        given = np.where(dissolved, population.mg, given)
-        change = given - taken  # into the cells
-        population.mg = population.mg - change
-        population.radius = radius
-        delta = np.bincount(inverse, weights=change, minlength=len(unique)) / volume
-        index = xp.asarray(unique)
-        flat[index] = (flat[index].astype(xp.float64) + xp.asarray(delta)).astype(c.dtype)
-        self._count(run, "dissolved", int(np.count_nonzero(dissolved)))
-        population.retain(~dissolved)
+        population.diffusivity = np.where(beta > 0.5, 0.0, diffusivity)
 
     def _nucleate(
         self, run: RunContext, population: Population, env: Any, start: float, now: float
@@ -350,7 +458,8 @@ class PrecipitationHandler(Handler):
             reach = max(2.0 * radius + min(grid.spacing), math.sqrt(formation))
             fields = state.fields
             if take_mg(fields["c"], fields["phi"], grid, centre, mg, solvus, reach, backend):
-                population.add(cell, radius, mg, self.settings.classes)
+                diffusivity = float(env.diffusivity.reshape(-1)[cell])
+                population.add(cell, radius, mg, diffusivity, self.settings.classes)
                 formed += 1
         if formed and not math.isfinite(float(run.extras.get("first_nucleus_time", np.nan))):
             run.extras["first_nucleus_time"] = np.float64(now)

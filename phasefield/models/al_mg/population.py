@@ -3,7 +3,8 @@
 A class is ``number`` spheres of one ``radius`` in one grid cell, holding ``mg``: the Mg they
 took from α beyond what the α they replaced held (a mole fraction times a volume, m³; taken
 from the cells around a nucleus when it forms, and from or to its own cell as it grows or
-shrinks), so the run's Mg is ``Σ c V_cell + Σ mg`` (to round-off in float64). A
+shrinks), so the run's Mg is ``Σ c V_cell + Σ mg`` (to round-off in float64); and the Mg
+diffusivity where they sit. A
 cell holds at most ``classes`` classes; a new class beyond that merges the two of closest
 radius (numbers, Mg and volume add). This is the Lagrangian size-class bookkeeping of the
 Kampmann–Wagner numerical model (Kampmann & Wagner, in *Decomposition of Alloys: the Early
@@ -20,7 +21,7 @@ import numpy as np
 
 __all__ = ["Population", "PopulationAnalysis", "sphere_volume"]
 
-_KEYS = ("cell", "radius", "number", "mg")
+_KEYS = ("cell", "radius", "number", "mg", "diffusivity")
 PREFIX = "subgrid."
 
 
@@ -36,10 +37,12 @@ class Population:
     radius: np.ndarray
     number: np.ndarray
     mg: np.ndarray
+    #: Mg diffusivity where the class sits (m²/s; 0 while resolved β covers it)
+    diffusivity: np.ndarray
 
     @classmethod
     def empty(cls) -> Population:
-        return cls(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(0))
+        return cls(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0))
 
     @classmethod
     def from_extras(cls, extras: dict) -> Population:
@@ -71,13 +74,14 @@ class Population:
         for key in _KEYS:
             setattr(self, key, getattr(self, key)[mask])
 
-    def add(self, cell: int, radius: float, mg: float, classes: int) -> None:
+    def add(self, cell: int, radius: float, mg: float, diffusivity: float, classes: int) -> None:
         """One new particle; merges the two classes of closest radius where its cell would
         hold more than ``classes``."""
         self.cell = np.append(self.cell, np.int64(cell))
         self.radius = np.append(self.radius, radius)
         self.number = np.append(self.number, 1.0)
         self.mg = np.append(self.mg, mg)
+        self.diffusivity = np.append(self.diffusivity, diffusivity)
         here = np.flatnonzero(self.cell == cell)
         if len(here) <= classes:
             return
