@@ -78,14 +78,10 @@ from ...spectral import SpectralSpace
 from ...state import State
 from ...thermo.composition import Composition, Vegard
 from ...thermo.gibbs import AlMgThermodynamics, Phases
-from ...thermo.nucleation import (
-    NucleationParameters,
-    NucleationSites,
-    local_diffusivity,
-    nucleation_sites,
-)
+from ...thermo.nucleation import NucleationParameters
 from .. import moelans
 from ..base import DiffusionProblem, KPolynomial, Sink, SpectralModel, StepTerms
+from .environment import Environment, precipitation_environment
 from .fields import local_fields
 from .schwarz import SchwarzLaw
 from .temperature import TemperatureProgramme
@@ -463,63 +459,6 @@ class AlMg(SpectralModel):
         )
 
     def precipitation_environment(self, state: State, space: SpectralSpace) -> Environment:
-        """What β nucleation and sub-grid growth see now: the classical nucleation quantities,
-        the local Mg diffusivity, the α composition and β fraction of every point (device
-        arrays), and the phases."""
-        fields = self.evaluate(state, space)
-        boundary = space.scratch("al_mg.boundary")
-        space.backend.evaluate(
-            self.expressions["boundary"],
-            boundary,
-            {"S": fields["squares"], "Q": fields["quartics"]},
-        )
-        temperature = fields["temperature"]
-        phases = self.phases(temperature)
-        kinetics = self.kinetics(temperature)
-        thickness = self.material.kinetics.boundary_thickness.at(temperature)
-        sharp = self.material.kinetics.boundary_diffusion.at(temperature) / thickness
-        schwarz = state.fields["f_schwarz"]
-        parameters = self.nucleation_parameters()
-        sites = nucleation_sites(
-            phases,
-            parameters,
-            fields["c_alpha"],
-            boundary,
-            schwarz,
-            fields["h"],
-            kinetics.lattice_diffusivity,
-            sharp,
-            kinetics.suppression,
-            space.xp,
-        )
-        diffusivity = local_diffusivity(
-            boundary,
-            schwarz,
-            kinetics.lattice_diffusivity,
-            sharp,
-            kinetics.suppression,
-            space.xp,
-        )
-        return Environment(
-            sites=sites,
-            diffusivity=diffusivity,
-            c_alpha=fields["c_alpha"],
-            h=fields["h"],
-            phases=phases,
-            sigma_p=self.sigma_p,
-            molar_volume_beta=parameters.molar_volume_beta,
-        )
-
-
-@dataclass(frozen=True)
-class Environment:
-    """What β nucleation and sub-grid growth see at one moment (see
-    :meth:`AlMg.precipitation_environment`)."""
-
-    sites: NucleationSites
-    diffusivity: Any
-    c_alpha: Any
-    h: Any
-    phases: Phases
-    sigma_p: float
-    molar_volume_beta: float
+        """What β nucleation and sub-grid growth see now (see
+        :func:`~phasefield.models.al_mg.environment.precipitation_environment`)."""
+        return precipitation_environment(self, state, space)

@@ -19,10 +19,18 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-__all__ = ["Population", "PopulationAnalysis", "sphere_volume"]
+from ...grid import Grid
+
+__all__ = ["Population", "PopulationAnalysis", "cell_volume", "sphere_volume"]
 
 _KEYS = ("cell", "radius", "number", "mg", "diffusivity")
 PREFIX = "subgrid."
+
+
+def cell_volume(grid: Grid) -> float:
+    """The volume a cell stands for (m³): 2-D and 1-D cells are a cube of the smallest spacing
+    deep."""
+    return grid.cell_volume * min(grid.spacing) ** (3 - grid.ndim)
 
 
 def sphere_volume(radius: np.ndarray | float) -> np.ndarray:
@@ -114,7 +122,7 @@ class PopulationAnalysis:
     def analyse(self, run: Any) -> tuple[dict[str, np.ndarray], dict[str, float], dict[str, Any]]:
         population = Population.from_extras(run.extras)
         grid = run.space.grid
-        total = grid.size * grid.cell_volume * min(grid.spacing) ** (3 - grid.ndim)
+        total = grid.size * cell_volume(grid)
         scalars = {
             "subgrid_fraction": population.volume / total,
             "subgrid_mg": float(np.sum(population.mg)) / total,
