@@ -2,11 +2,12 @@
 Schwarz-structure fraction. Its equations, keys and sources are in this package's README.md.
 
 Modules: ``model`` (the model and its equations), ``fields`` (its pointwise fields),
-``terms`` (their expressions), ``schwarz`` (the Schwarz law and its handler), ``environment``
-(what β nucleation sees), ``nucleation`` (β nucleation, sub-grid growth and promotion),
-``population`` (the sub-grid size classes), ``placement`` (β placed on the grid), ``solidus`` (the solidus watch), ``handlers`` (all of a run's handlers),
-``temperature`` (the temperature programme), ``config`` (the keys), ``describe`` (what
-``validate`` prints), ``report`` and ``figures`` (the anneal report)."""
+``terms`` (their expressions), ``schwarz`` (the Schwarz law and its handler),
+``environment`` (what β nucleation sees), ``nucleation`` (β nucleation, sub-grid growth and
+promotion), ``population`` (the sub-grid size classes), ``placement`` (β placed on the grid),
+``solidus`` (the solidus watch), ``handlers`` (all of a run's handlers), ``temperature`` (the
+temperature programme), ``config`` (the keys), ``describe`` (what ``validate`` prints),
+``report`` and ``figures`` (the anneal report)."""
 
 from __future__ import annotations
 

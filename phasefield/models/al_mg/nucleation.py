@@ -122,14 +122,18 @@ class PrecipitationHandler(Handler):
         rate_field, target_field, _ = (space.scratch(n) for n in run.model.SINK_BUFFERS)
         rate_field[...] = 0.0
         if not len(population):
-            run.extras["sink_classes"] = np.zeros(0, bool)
+            for key in ("sink_classes", "sink_rate", "sink_interface"):
+                run.extras[key] = np.zeros(0, bool if key == "sink_classes" else np.float64)
             return
         rate, interface = self._rates(run, population, run.state.time)
         cells = xp.asarray(population.cell)
         level = space.backend.to_host(run.state.fields["c"].reshape(-1)[cells])
         growing = (rate > 0) & (interface < level)
-        run.extras["sink_classes"] = growing
         rate = np.where(growing, rate, 0.0)
+        # the step's credit shares by the same k_i and x_R,i
+        run.extras["sink_classes"] = growing
+        run.extras["sink_rate"] = rate
+        run.extras["sink_interface"] = interface
         unique, inverse = np.unique(population.cell, return_inverse=True)
         total = np.bincount(inverse, weights=rate, minlength=len(unique))
         weighted = np.bincount(inverse, weights=rate * interface, minlength=len(unique))
@@ -154,8 +158,8 @@ class PrecipitationHandler(Handler):
             return
         backend, xp, grid = space.backend, space.xp, space.grid
         rate_field, target_field, taken_field = (space.scratch(n) for n in run.model.SINK_BUFFERS)
-        rate, interface = self._rates(run, population, then)  # as the sink was set
-        rate = np.where(growing, rate, 0.0)
+        rate = np.asarray(run.extras["sink_rate"], np.float64)  # as the sink was set
+        interface = np.asarray(run.extras["sink_interface"], np.float64)
         cells = xp.asarray(population.cell)
         taken = backend.to_host(taken_field.reshape(-1)[cells]).astype(np.float64)
         total = backend.to_host(rate_field.reshape(-1)[cells]).astype(np.float64)
