@@ -4,6 +4,7 @@
 >>> cfg = pf.load_config("runs/spinodal_2d.yaml")      # doctest: +SKIP
 >>> ds = pf.run(cfg, out="out/spinodal.zarr")          # doctest: +SKIP
 >>> ds = pf.open_run("out/spinodal.zarr")              # doctest: +SKIP
+>>> grids = pf.open_grids("out/grain_growth_2d.zarr")  # doctest: +SKIP (one per grid)
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from .distribution import VERSION as __version__
 from .plotting import PlotError, plot
 from .simulation.loop import BlowUpError
 from .simulation.runner import run
-from .simulation.store import StoreError, open_run
+from .simulation.store import StoreError, open_grids, open_run
 
 __all__ = [
     "BlowUpError",
@@ -23,6 +24,7 @@ __all__ = [
     "StoreError",
     "__version__",
     "load_config",
+    "open_grids",
     "open_run",
     "plot",
     "run",

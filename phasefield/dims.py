@@ -10,12 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-__all__ = ["DIMENSIONLESS", "LONG_NAMES", "STEP", "TIME", "Dimensionless", "stored_axes"]
+__all__ = [
+    "DIMENSIONLESS",
+    "GRID",
+    "LONG_NAMES",
+    "STEP",
+    "TIME",
+    "Dimensionless",
+    "stored_axes",
+]
 
 #: The dimension (and coordinate) of saves: model time.
 TIME = "t"
 #: The series of step counts.
 STEP = "step"
+#: The series saying which grid each save's fields are on (stores of regridded runs).
+GRID = "grid"
 
 #: What each variable phasefield writes means, as its ``long_name``; a model may say more
 #: (``SpectralModel.long_names``: e.g. the al_mg model's ``c`` is the Mg mole fraction).
@@ -25,6 +35,7 @@ LONG_NAMES: Mapping[str, str] = {
     "y": "y position",
     "z": "z position",
     STEP: "time steps taken",
+    GRID: "index of the grid holding the save's fields (group grid_<index>)",
     "c": "concentration",
     "eta": "grain order parameters",
     "phi": "phase field",

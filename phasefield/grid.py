@@ -92,6 +92,23 @@ class Grid:
         """Shape of the real FFT of a field."""
         return (*self.shape[:-1], self.shape[-1] // 2 + 1)
 
+    def coarsened(self, factor: int = 2) -> Grid:
+        """The same box with ``factor`` times fewer cells per axis, each ``factor`` times
+        larger (a regrid; see :meth:`SpectralSpace.coarsen`).
+
+        Raises
+        ------
+        ValueError
+            An axis whose cell count ``factor`` does not divide, or that would keep fewer
+            than 4 cells.
+        """
+        if any(n % factor or n // factor < 4 for n in self.shape):
+            raise ValueError(
+                f"a grid of {self.shape} cells cannot be coarsened {factor} times: every axis "
+                f"needs a multiple of {factor} cells, and at least {4 * factor}"
+            )
+        return Grid(tuple(n // factor for n in self.shape), tuple(h * factor for h in self.spacing))
+
     def coordinates(self, axis: int) -> np.ndarray:
         """Cell positions ``spacing * index`` along ``axis``."""
         return self.spacing[axis] * np.arange(self.shape[axis], dtype=np.float64)

@@ -134,6 +134,10 @@ class Handler:
     def act(self, run: RunContext) -> None:
         """What the handler does when its cadence is due."""
 
+    def regridded(self, run: RunContext, factor: int) -> None:
+        """The run moved to a grid ``factor`` times coarser per axis (``run.space``, ``run.state``
+        and ``run.model`` are new): a handler holding grid-shaped state carries it over."""
+
     def finish(self, run: RunContext, outcome: str) -> None:
         """At the end: ``outcome`` is ``complete``, ``failed``, ``interrupted`` (between two
         steps: the state is consistent) or ``aborted`` (possibly inside a step: it is not)."""

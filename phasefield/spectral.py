@@ -13,6 +13,7 @@ transforms and fold ``1/N`` into their update; models use :meth:`SpectralSpace.t
 from __future__ import annotations
 
 import functools
+import itertools
 from typing import Any, Literal
 
 import numpy as np
@@ -40,6 +41,17 @@ class AxisSquares(tuple):
         """``kx²[:, None, None] + ky²[None, :, None] + kz²[None, None, :]``."""
         kx2, ky2, kz2 = self
         return kx2[:, None, None] + ky2[None, :, None] + kz2[None, None, :]
+
+
+def _kept(fine: int, coarse: int, half: bool) -> list[tuple[slice, slice]]:
+    """The blocks ``(coarse index, fine index)`` of one spectral axis that truncation keeps
+    from ``fine`` cells to ``coarse``: frequencies ``0 … m/2 − 1`` and, on a full axis (not
+    the ``half`` spectrum of the real FFT's last axis), ``−m/2 + 1 … −1`` (``m`` = ``coarse``)."""
+    top = coarse // 2
+    blocks = [(slice(0, top), slice(0, top))]
+    if not half:
+        blocks.append((slice(top + 1, coarse), slice(fine - top + 1, fine)))
+    return blocks
 
 
 class _PerComponent(RealFFT):
@@ -212,6 +224,45 @@ class SpectralSpace:
         copy = self.scratch(f"inverse input {components}", "spectral", components)
         copy[...] = spectral
         self.transforms(components).inverse(copy, out)
+        return out
+
+    def coarsen(self, real: Any, coarse: SpectralSpace) -> Any:
+        """``real`` (a field or a stack) on the ``coarse`` space, by truncation of its spectrum.
+
+        Every Fourier mode the coarse grid carries is kept with its normalised coefficient; the
+        modes above its Nyquist frequency are dropped, and so is the coarse Nyquist mode itself
+        (its sine part is not on the coarse grid, and the fine grid's ``±N/4`` modes alias onto
+        it). ``û₀``, the mean, is copied: a conserved field keeps its mean to round-off. The
+        result is the least-squares best field on the coarse grid (the L² projection onto its
+        modes); a field is carried without loss when its spectrum above a quarter of the fine
+        grid's wavenumbers is negligible.
+
+        Parameters
+        ----------
+        real : array
+            On this space (kept).
+        coarse : SpectralSpace
+            Same box, fewer cells per axis (:meth:`Grid.coarsened`), same backend and dtype.
+
+        Returns
+        -------
+        array
+            A new real array on ``coarse``.
+        """
+        components = self.components(real)
+        fine_spectrum = self.transform(real, self.empty_spectral(components))
+        spectrum = coarse.empty_spectral(components)
+        spectrum[...] = 0
+        lead = (slice(None),) if components > 1 else ()
+        ndim = self.grid.ndim
+        pairs = zip(self.grid.shape, coarse.grid.shape, strict=True)
+        axes = [_kept(n, m, axis == ndim - 1) for axis, (n, m) in enumerate(pairs)]
+        for blocks in itertools.product(*axes):
+            target = lead + tuple(block[0] for block in blocks)
+            source = lead + tuple(block[1] for block in blocks)
+            spectrum[target] = fine_spectrum[source]
+        out = coarse.empty_real(components)
+        coarse.transforms(components).inverse(spectrum, out)
         return out
 
     def wavevector(self, axis: int, odd: bool = True) -> Any:

@@ -29,6 +29,10 @@ CONFIG_CHANGES: list[tuple[dict[str, Any], str]] = [
     ({"precision": "float16"}, "precision: must be 'auto', 'float32' or 'float64'"),
     ({"backend": "torch"}, "backend: must be 'auto', 'numpy' or 'cupy'"),
     ({"seed": -1}, "seed: must be at least 0"),
+    (
+        {"grid": {"shape": [32, 32], "regrid": {"times": [1.0]}}},
+        "grid.regrid: cahn_hilliard cannot regrid (only models with grains",
+    ),
     ({"name": "a b"}, "name: 'a b' is not a usable name"),
     ({"time": {"dt": 0.5, "end": 10, "steps": 4}}, "time: give exactly one of end and steps"),
     ({"time": {"dt": 0.5, "end": None}}, "time: give exactly one of end and steps"),
@@ -140,6 +144,26 @@ GRAIN_CHANGES: list[tuple[dict[str, Any], str]] = [
     (
         {"time": {"scheme": "sbdf2", "adaptive": {"tolerance": 1e-3}}},
         "time.adaptive: not for grain_growth",
+    ),
+    (
+        {"grid": {"shape": [96, 96], "regrid": {"widths": 1.0}}},
+        "grid.regrid: widths: 1 would regrid before a grain is one interface width across",
+    ),
+    (
+        {"grid": {"shape": [96, 96], "regrid": {"widths": 20, "times": [5.0]}}},
+        "grid.regrid: give exactly one of widths and times",
+    ),
+    (
+        {"grid": {"shape": [96, 96], "regrid": {"widths": 20, "max": 4}}},
+        "grid.regrid.max: 4 regrid(s) halve the grid 4 time(s), but [96, 96] cells cannot",
+    ),
+    (
+        {"grid": {"shape": [97, 96], "regrid": {"times": [5.0]}}},
+        "grid.regrid.times: 1 regrid(s) halve the grid 1 time(s), but [97, 96] cells cannot",
+    ),
+    (
+        {"grid": {"shape": [96, 96], "regrid": {"times": [5.0, 50.0]}}},
+        "grid.regrid.times: 50 is after time.end (40)",
     ),
 ]
 

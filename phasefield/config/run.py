@@ -30,6 +30,7 @@ __all__ = [
     "GridConfig",
     "ModelConfig",
     "OutputConfig",
+    "RegridConfig",
     "RunConfig",
     "TimeConfig",
     "unit_context",
@@ -67,10 +68,49 @@ def unit_context(data: object) -> dict[str, object]:
     return {"si_units": spec is not None and spec.keys.si_units, "model_kind": kind}
 
 
+class RegridConfig(Strict):
+    """When the grid coarsens as the structure does (see :mod:`phasefield.simulation.regrid`):
+    every field moves to a grid twice as coarse per axis, the interface width doubles with
+    the spacing and the step grows fourfold, so each grain-size doubling costs the same steps."""
+
+    widths: float | None = Field(
+        None,
+        description="regrid at the first save where the mean grain diameter reaches this many "
+        "interface widths (the width of the grid then in use); above 1",
+    )
+    times: list[Duration] | None = Field(
+        None, description="regrid at these model times instead (increasing)"
+    )
+    max: PositiveInt = Field(
+        4, description="most regrids (the grid must halve that often; with times: their number)"
+    )
+
+    @model_validator(mode="after")
+    def _one_trigger(self) -> RegridConfig:
+        if (self.widths is None) == (self.times is None):
+            raise ValueError("give exactly one of widths and times")
+        if self.widths is not None and self.widths <= 1:
+            raise ValueError(
+                f"widths: {self.widths:g} would regrid before a grain is one interface width "
+                "across; give more than 1 (e.g. 20)"
+            )
+        if self.times is not None and any(b <= a for a, b in itertools.pairwise(self.times)):
+            raise ValueError("times: must be strictly increasing")
+        return self
+
+    @property
+    def levels(self) -> int:
+        """The most regrids this config can make."""
+        return len(self.times) if self.times is not None else self.max
+
+
 class GridConfig(Strict):
     shape: list[PositiveInt] = Field(description="cells per axis; 1, 2 or 3 entries")
     spacing: Length | list[Length] = Field(
         1.0, description="cell size: one number, or one per axis"
+    )
+    regrid: RegridConfig | None = Field(
+        None, description="coarsen the grid as the grains grow (grain models; default never)"
     )
 
     @field_validator("shape")
@@ -262,7 +302,15 @@ class RunConfig(Strict):
 
     def warnings(self) -> list[str]:
         """Things that are allowed but probably not meant (printed, never fatal)."""
-        return self.model.warnings(self.grid.spacings)
+        found = self.model.warnings(self.grid.spacings)
+        regrid = self.grid.regrid
+        if regrid is not None and regrid.widths is not None and regrid.widths < 10:
+            found.append(
+                f"grid.regrid.widths: after a regrid the grains are {regrid.widths / 2:g} "
+                "interface widths across (the width doubles); below about 5 the remap's buffer "
+                "between grains on one order parameter hardly fits: 10 or more is safer"
+            )
+        return found
 
     @property
     def save_cadence(self) -> Cadence:
@@ -316,6 +364,34 @@ class RunConfig(Strict):
             )
         return problems
 
+    def _regrid_problems(self) -> list[str]:
+        regrid = self.grid.regrid
+        if regrid is None:
+            return []
+        if not self.model.regrid_fields:
+            return [
+                f"grid.regrid: {self.model.kind} cannot regrid (only models with grains: "
+                "grain_growth); remove grid.regrid"
+            ]
+        problems = []
+        if regrid.widths is not None and self.model.regrid_size is None:
+            problems.append(
+                f"grid.regrid.widths: {self.model.kind} has no grain size to compare; give "
+                "grid.regrid.times"
+            )
+        factor = 2**regrid.levels
+        if any(n % factor or n // factor < 8 for n in self.grid.shape):
+            key = "grid.regrid.times" if regrid.times is not None else "grid.regrid.max"
+            problems.append(
+                f"{key}: {regrid.levels} regrid(s) halve the grid {regrid.levels} time(s), but "
+                f"{self.grid.shape} cells cannot be divided by {factor} keeping at least 8 per "
+                f"axis; use fewer regrids or a grid of a multiple of {8 * factor} cells per axis"
+            )
+        end = self.time.end
+        if regrid.times is not None and end is not None and regrid.times[-1] > end:
+            problems.append(f"grid.regrid.times: {regrid.times[-1]:g} is after time.end ({end:g})")
+        return problems
+
     @model_validator(mode="after")
     def _consistent(self) -> RunConfig:
         problems: list[str] = self.model.check_initial(
@@ -333,7 +409,7 @@ class RunConfig(Strict):
         problems += self.model.check_time(
             scheme, SCHEMES[scheme].order, self.time.adaptive is not None
         )
-        problems += self._beyond_limits()
+        problems += self._beyond_limits() + self._regrid_problems()
         if self.time.steps is not None and self.output.every is not None:
             problems.append("output.every: with time.steps, give output.every_steps instead")
         if self.time.steps is not None and self.output.times is not None:

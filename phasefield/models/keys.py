@@ -32,8 +32,27 @@ class ModelKeys(Strict):
     #: The time-stepping scheme a config of this model gets without ``time.scheme``: the one
     #: whose error is small at the steps the model's configs take (see the model's README).
     default_scheme: ClassVar[str] = "imex_euler"
+    #: How each field moves to a coarser grid (``grid.regrid``): ``profile`` fields (order
+    #: parameters) are re-profiled to the doubled width before the spectrum is truncated
+    #: (:func:`~phasefield.models.moelans.widened_profile`), the others are truncated only
+    #: (a conserved field keeps its mean). Empty: the model cannot regrid.
+    regrid_fields: ClassVar[Mapping[str, str]] = {}
+    #: The quantity a ``grid.regrid.widths`` trigger compares with the boundary width (a
+    #: scalar of the saves), where the model has one.
+    regrid_size: ClassVar[str | None] = None
 
     kind: str
+
+    @property
+    def interface_width(self) -> float:
+        """The width the model's interfaces are given (a regrid doubles it)."""
+        raise NotImplementedError(f"{self.kind} does not regrid")
+
+    def widened(self, factor: float) -> ModelKeys:
+        """These keys with every interface ``factor`` times wider (for a grid ``factor``
+        times coarser): energies and mobilities are unchanged, so the physics is the same
+        and the relaxation time grows by ``factor²``."""
+        raise NotImplementedError(f"{self.kind} does not regrid")
 
     def check_initial(
         self, initial: dict[str, Any], shape: tuple[int, ...], spacing: tuple[float, ...] = ()

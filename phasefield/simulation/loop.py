@@ -56,6 +56,8 @@ class Run:
     #: Values derived from the fields that several handlers use (grain labels), by key; see
     #: :meth:`derived`.
     _derived: dict[Any, tuple[int, Any]] = field(default_factory=dict)
+    #: ``time.dt`` is multiplied by this (4 per regrid: :mod:`phasefield.simulation.regrid`).
+    dt_scale: float = 1.0
 
     def derived(self, key: Any, compute: Callable[[], Any]) -> Any:
         """``compute()``, shared by the handlers that ask for ``key`` while the fields stay
@@ -66,6 +68,10 @@ class Run:
         if cached is None or cached[0] != revision:
             cached = self._derived[key] = (revision, compute())
         return cached[1]
+
+    def forget_derived(self) -> None:
+        """Drop every value :meth:`derived` keeps (the state was replaced: a regrid)."""
+        self._derived.clear()
 
     @property
     def end_time(self) -> float | None:
@@ -167,12 +173,13 @@ def step_toward(dt: float, remaining: float | None, order: int = 1) -> tuple[flo
 
 
 def _steps(run: Run, handlers: Sequence[Handler], interrupt: list[bool]) -> None:
-    state, stepper = run.state, run.stepper
+    # run.state, run.stepper and run.model are read afresh each step: a regrid replaces them
     while not run.finished():
-        if state.step > 0:
+        if run.state.step > 0:
             for handler in handlers:
                 handler.before_step(run)
-        dt = stepper.proposed_dt(state, run.config.time.dt)
+        state, stepper = run.state, run.stepper
+        dt = stepper.proposed_dt(state, run.config.time.dt * run.dt_scale)
         targets = [t for t in (h.next_time(run) for h in handlers) if t is not None]
         if run.end_time is not None:
             targets.append(run.end_time)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 import sys
 from collections.abc import Mapping
@@ -17,12 +16,11 @@ from ..config import RunConfig, to_yaml
 from ..distribution import VERSION
 from ..handler import Handler
 from ..models.registry import spec_of
-from ..spectral import SpectralSpace
-from ..timestepping import StepControl, make_stepper
 from .handlers import BlowUpGuard, Checkpointer, ProgressBar, StoreHandler
 from .lock import StoreLock
 from .loop import Run, run_loop
 from .prepare import Prepared, check_store_state, initial_fields, prepare
+from .regrid import Regridder, build_level, dt_scale, level_of, step_control
 from .store import StoreWriter, open_run, remove_store, trim_store
 
 __all__ = ["initial_fields", "run", "step_control"]
@@ -119,9 +117,8 @@ def _write(prepared: Prepared, progress: bool | None) -> None:
         import_wisdom(checkpoint.wisdom)
     elif path.exists():  # --overwrite, or a --resume of a run that never checkpointed
         remove_store(path)
-    model = spec.build(config.model)
-    space = SpectralSpace(grid, array_backend, config.dtype)
-    stepper = make_stepper(config.time.scheme, model, space, step_control(config))
+    level = level_of(checkpoint.extras) if checkpoint is not None else 0
+    model, space, stepper = build_level(config, grid, level, array_backend)
     if checkpoint is not None:
         trim_store(path, checkpoint.saves)
         state = stepper.restore(
@@ -138,6 +135,7 @@ def _write(prepared: Prepared, progress: bool | None) -> None:
         fields = None  # the stepper holds its own copy: free the initial values (a stack)
     path.parent.mkdir(parents=True, exist_ok=True)
     current = Run(config, array_backend, space, model, stepper, state, path)
+    current.dt_scale = dt_scale(level)
     analyses = spec.analyses(config.model)
     writer = StoreWriter(
         path,
@@ -147,6 +145,7 @@ def _write(prepared: Prepared, progress: bool | None) -> None:
         long_names=model.long_names,
         component_dims=dict(config.model.stack_dims),
         coords={name: values for a in analyses for name, values in a.coords.items()},
+        by_grid=config.grid.regrid is not None,
     )
     if checkpoint is not None:
         current.saves = checkpoint.saves
@@ -155,23 +154,13 @@ def _write(prepared: Prepared, progress: bool | None) -> None:
         current.info["last_saved_step"] = int(open_run(path)["step"].values[-1])
     handlers: list[Handler] = [BlowUpGuard(every=20 if array_backend.asynchronous else 1)]
     handlers += spec.handlers(config.model, config.time.dt, grid)
-    handlers += [
-        StoreHandler(writer, analyses, _background(config, array_backend)),
-        Checkpointer(config.checkpoint.every_seconds, config.checkpoint.every_steps),
-    ]
+    handlers.append(StoreHandler(writer, analyses, _background(config, array_backend)))
+    if config.grid.regrid is not None:  # after the save it reads, before the checkpoint
+        handlers.append(Regridder(config.grid.regrid, list(handlers)))
+    handlers.append(Checkpointer(config.checkpoint.every_seconds, config.checkpoint.every_steps))
     if progress if progress is not None else sys.stderr.isatty():
         handlers.append(ProgressBar())
     run_loop(current, handlers)
-
-
-def step_control(config: RunConfig) -> StepControl | None:
-    """The step-size control of ``time.adaptive``, if given."""
-    adaptive = config.time.adaptive
-    if adaptive is None:
-        return None
-    return StepControl(
-        adaptive.tolerance, dt_min=adaptive.dt_min or 0.0, dt_max=adaptive.dt_max or math.inf
-    )
 
 
 def _background(config: RunConfig, backend: Backend) -> bool:

@@ -27,7 +27,7 @@ import numpy as np
 import xarray as xr
 import zarr
 
-from ..dims import DIMENSIONLESS, LONG_NAMES, STEP, TIME, stored_axes
+from ..dims import DIMENSIONLESS, GRID, LONG_NAMES, STEP, TIME, stored_axes
 from ..grid import Grid
 
 __all__ = [
@@ -40,10 +40,13 @@ __all__ = [
     "check_removable",
     "committed_saves",
     "consolidate",
+    "grid_group",
     "is_store",
+    "open_grids",
     "open_run",
     "remove_store",
     "set_status",
+    "store_grids",
     "store_id",
     "trim_store",
 ]
@@ -75,6 +78,8 @@ class Save:
     fields: Mapping[str, np.ndarray]
     scalars: Mapping[str, float]
     series: Mapping[str, tuple[tuple[str, ...], np.ndarray]] = field(default_factory=dict)
+    #: The grid of the fields (None: the writer's).
+    grid: Grid | None = None
 
 
 def is_store(path: Path) -> bool:
@@ -159,13 +164,24 @@ def _field_chunks(shape: tuple[int, ...], itemsize: int, leading: int) -> tuple[
     return (1,) * (1 + leading) + (rows_per_chunk, *grid[1:])
 
 
+def grid_group(index: int) -> str:
+    """The group of a regridded run's store that holds the fields of its grid ``index``."""
+    return f"grid_{index}"
+
+
 class StoreWriter:
     """Creates a store on the first save and appends the rest.
+
+    A run whose grid may change (``grid.regrid``) writes ``by_grid``: the root group holds every
+    save's scalars and series, ``t``, ``step`` and ``grid`` (the index of the grid of the
+    save), and group ``grid_<index>`` holds the fields of the saves made on that grid, with
+    its own ``t`` (those saves' times) and ``x``/``y``/``z`` (see :func:`open_grids`).
 
     Parameters
     ----------
     path : Path
     grid : Grid
+        The grid of the first save (and of every save of a store not written ``by_grid``).
     attrs : mapping
         Store attributes (``config``, ``phasefield_version``, ``backend``, ``precision``, ...).
     units : mapping
@@ -178,6 +194,8 @@ class StoreWriter:
         The dim name of each stacked field's leading axis (``{"eta": "op"}``).
     coords : mapping
         Coordinates of the extra dims of series (e.g. distribution bins).
+    by_grid : bool
+        Fields in one group per grid (a run that regrids).
     """
 
     def __init__(
@@ -189,6 +207,7 @@ class StoreWriter:
         long_names: Mapping[str, str] | None = None,
         component_dims: Mapping[str, str] | None = None,
         coords: Mapping[str, np.ndarray] | None = None,
+        by_grid: bool = False,
     ) -> None:
         self.path = Path(path)
         self.grid = grid
@@ -197,73 +216,142 @@ class StoreWriter:
         self.long_names = {**LONG_NAMES, **(long_names or {})}
         self.component_dims = dict(component_dims or {})
         self.coords = dict(coords or {})
+        self.by_grid = by_grid
         self.saves = 0
+        self._grids: list[Grid] | None = None  # read from the store on the first append
 
-    def _field_dims(self, name: str, values: np.ndarray) -> tuple[str, ...]:
-        axes = stored_axes(self.grid.axes)
-        if values.ndim == self.grid.ndim:
+    def _field_dims(self, name: str, values: np.ndarray, grid: Grid) -> tuple[str, ...]:
+        axes = stored_axes(grid.axes)
+        if values.ndim == grid.ndim:
             return (TIME, *axes)
         return (TIME, self.component_dims.get(name, f"{name}_component"), *axes)
 
-    def _stored(self, values: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def _stored(values: np.ndarray, grid: Grid) -> np.ndarray:
         """A field (or stack) in the store's axis order: grid axes reversed (a view)."""
-        leading = values.ndim - self.grid.ndim
+        leading = values.ndim - grid.ndim
         order = (*range(leading), *reversed(range(leading, values.ndim)))
         return np.transpose(values, order)
 
-    def _dataset(self, save: Save) -> xr.Dataset:
+    def _fields(self, save: Save, grid: Grid) -> tuple[dict[str, Any], dict[str, Any]]:
         variables: dict[str, Any] = {
-            name: (self._field_dims(name, values), self._stored(values)[np.newaxis])
+            name: (self._field_dims(name, values, grid), self._stored(values, grid)[np.newaxis])
             for name, values in save.fields.items()
         }
+        coords = {name: grid.coordinates(axis) for axis, name in enumerate(grid.axes)}
+        return variables, coords
+
+    def _series(self, save: Save) -> tuple[dict[str, Any], dict[str, Any]]:
+        variables: dict[str, Any] = {}
         for name, value in save.scalars.items():
             variables[name] = ((TIME,), _scalar(value))
         for name, (dims, values) in save.series.items():
             variables[name] = ((TIME, *dims), values[np.newaxis])
         variables[STEP] = ((TIME,), np.array([save.step], dtype=np.int64))
-        coords: dict[str, Any] = {TIME: np.array([save.time], dtype=np.float64)}
-        for axis, name in enumerate(self.grid.axes):
-            coords[name] = self.grid.coordinates(axis)
+        coords: dict[str, Any] = {}
         for dims, _ in save.series.values():
             for dim in dims:
                 if dim in self.coords:
                     coords[dim] = self.coords[dim]
-        dataset = xr.Dataset(variables, coords=coords, attrs=self.attrs)
+        return variables, coords
+
+    def _dataset(
+        self, variables: dict[str, Any], coords: dict[str, Any], save: Save, attrs: Any
+    ) -> xr.Dataset:
+        coords = {TIME: np.array([save.time], dtype=np.float64), **coords}
+        dataset = xr.Dataset(variables, coords=coords, attrs=attrs)
         for variable in dataset.variables:
             key = str(variable)
             if key not in self.long_names:
                 raise KeyError(f"variable {key!r} has no long_name (phasefield.dims.LONG_NAMES)")
-            dataset[key].attrs.update(long_name=self.long_names[key], units=self.units[key])
+            units = "1" if key == GRID else self.units[key]
+            dataset[key].attrs.update(long_name=self.long_names[key], units=units)
         return dataset
 
-    def create(self, save: Save) -> None:
-        """Write the first save, creating the store (which must not exist)."""
-        dataset = self._dataset(save)
+    def _encoding(self, save: Save, grid: Grid, dataset: xr.Dataset) -> dict[str, dict[str, Any]]:
         encoding: dict[str, dict[str, Any]] = {
             name: {
                 "chunks": _field_chunks(
-                    self._stored(values).shape,
+                    self._stored(values, grid).shape,
                     values.dtype.itemsize,
-                    values.ndim - self.grid.ndim,
+                    values.ndim - grid.ndim,
                 )
             }
             for name, values in save.fields.items()
+            if name in dataset
         }
         for name, variable in dataset.data_vars.items():
             if variable.dtype.kind in "iu":
                 encoding.setdefault(str(name), {})["fill_value"] = INTEGER_FILL
-        dataset.attrs.update({MARKER: uuid.uuid4().hex, "saves": 0})
-        dataset.to_zarr(self.path, mode="w-", zarr_format=3, consolidated=False, encoding=encoding)
+        return encoding
+
+    def create(self, save: Save) -> None:
+        """Write the first save, creating the store (which must not exist)."""
+        grid = save.grid or self.grid
+        variables, coords = self._series(save)
+        if self.by_grid:
+            variables[GRID] = ((TIME,), np.array([0], dtype=np.int64))
+        else:
+            more_variables, more_coords = self._fields(save, grid)
+            variables.update(more_variables)
+            coords.update(more_coords)
+        attrs = {**self.attrs, MARKER: uuid.uuid4().hex, "saves": 0}
+        dataset = self._dataset(variables, coords, save, attrs)
+        dataset.to_zarr(
+            self.path,
+            mode="w-",
+            zarr_format=3,
+            consolidated=False,
+            encoding=self._encoding(save, grid, dataset),
+        )
+        if self.by_grid:
+            self._create_grid(0, save, grid)
+            self._grids = [grid]
         group = _group(self.path, mode="r+")
         group.require_group(CHECKPOINT_GROUP)
         group.attrs["saves"] = 1  # the commit
         self.saves = 1
 
+    def _create_grid(self, index: int, save: Save, grid: Grid) -> None:
+        """The group of a new grid, holding ``save``'s fields."""
+        variables, coords = self._fields(save, grid)
+        attrs = {"shape": list(grid.shape), "spacing": list(grid.spacing)}
+        dataset = self._dataset(variables, coords, save, attrs)
+        dataset.to_zarr(
+            self.path,
+            group=grid_group(index),
+            mode="w-",
+            zarr_format=3,
+            consolidated=False,
+            encoding=self._encoding(save, grid, dataset),
+        )
+
+    def _grid_index(self, save: Save) -> tuple[int, bool]:
+        """The index of the grid of ``save`` and whether it is new; a new grid's group is
+        created holding the save's fields."""
+        if self._grids is None:
+            self._grids = store_grids(self.path)
+        grid = save.grid or self.grid
+        if self._grids and self._grids[-1] == grid:
+            return len(self._grids) - 1, False
+        self._create_grid(len(self._grids), save, grid)
+        self._grids.append(grid)
+        return len(self._grids) - 1, True
+
     def append(self, save: Save) -> None:
         """Append one save; ``t`` goes last so that a half-written save stays invisible."""
         group = _group(self.path, mode="r+")
-        for name, values in save.fields.items():
-            group[name].append(self._stored(values)[np.newaxis], axis=0)  # type: ignore[union-attr]
+        grid = save.grid or self.grid
+        fields, written = group, False
+        if self.by_grid:
+            index, written = self._grid_index(save)
+            group[GRID].append(np.array([index], dtype=np.int64), axis=0)  # type: ignore[union-attr]
+            fields = group[grid_group(index)]  # type: ignore[assignment]
+            if not written:
+                fields[TIME].append(np.array([save.time], dtype=np.float64), axis=0)  # type: ignore[union-attr]
+        if not written:
+            for name, values in save.fields.items():
+                fields[name].append(self._stored(values, grid)[np.newaxis], axis=0)  # type: ignore[union-attr]
         for name, value in save.scalars.items():
             group[name].append(_scalar(value), axis=0)  # type: ignore[union-attr]
         for name, (_dims, values) in save.series.items():
@@ -278,6 +366,19 @@ class StoreWriter:
             self.create(save)
         else:
             self.append(save)
+
+
+def store_grids(path: Path) -> list[Grid]:
+    """The grids of a store written by grid (:class:`StoreWriter` ``by_grid``), in order."""
+    group = _group(path)
+    grids: list[Grid] = []
+    while True:
+        try:
+            member = group[grid_group(len(grids))]
+        except KeyError:
+            return grids
+        attrs = member.attrs
+        grids.append(Grid(tuple(attrs["shape"]), tuple(attrs["spacing"])))  # type: ignore[arg-type]
 
 
 def _scalar(value: float | int) -> np.ndarray:
@@ -410,11 +511,60 @@ def _committed_only(
     return merged.assign_coords({TIME: times}).assign_attrs(dict(group.attrs))
 
 
+def open_grids(path: str | Path) -> list[xr.Dataset]:
+    """The saves of a run with their fields, one ``xarray.Dataset`` per grid the run used.
+
+    A run that regrids (``grid.regrid``) stores the fields of each grid in its own group
+    (``grid_0``, ``grid_1``, …: one resolution each, with its own ``x``/``y``/``z``); each
+    dataset here holds that group's fields and, for the same saves, every scalar and series of
+    the root (the whole run's are in :func:`open_run`). A store of a run on one grid gives one
+    dataset, :func:`open_run`'s.
+
+    Raises
+    ------
+    StoreError
+        As :func:`open_run`.
+    """
+    path = Path(path)
+    root = open_run(path)
+    if GRID not in root:
+        return [root]
+    index = np.asarray(root[GRID].values)
+    datasets = []
+    try:
+        for number in range(int(index.max()) + 1 if index.size else 0):
+            saves = np.flatnonzero(index == number)
+            with _quiet_partials():
+                fields = xr.open_zarr(
+                    path, group=grid_group(number), consolidated=False, chunks=None
+                )
+            fields = fields.isel({TIME: slice(0, saves.size)}).drop_vars(TIME)
+            series = root.isel({TIME: saves})
+            merged = xr.merge([series, fields], combine_attrs="override", join="exact")
+            grid_attrs = {"grid_" + key: value for key, value in fields.attrs.items()}
+            datasets.append(_in_store_order(merged.assign_attrs(grid_attrs, grid_index=number)))
+    except (ValueError, KeyError, OSError) as err:
+        raise StoreError(f"{path}: damaged store ({type(err).__name__}: {err})") from None
+    return datasets
+
+
 def trim_store(path: Path, saves: int) -> None:
-    """Cut every time series back to its first ``saves`` entries (before a resume). The store
-    is marked ``running`` first, which drops its consolidated metadata (stale from now on)."""
+    """Cut every time series back to its first ``saves`` entries (before a resume), and the
+    fields of each grid to its saves among them (a grid first used after them is removed).
+    The store is marked ``running`` first, which drops its consolidated metadata (stale from
+    now on)."""
     group = _open_group(path, mode="r+")
     group.attrs["status"] = "running"
+    if GRID in group:
+        index = np.asarray(group[GRID][:saves])  # type: ignore[index]
+        for number, _grid in enumerate(store_grids(path)):
+            kept = int(np.count_nonzero(index == number))
+            if kept == 0:
+                shutil.rmtree(Path(path) / grid_group(number))
+                continue
+            for array in _time_arrays(group[grid_group(number)]).values():  # type: ignore[arg-type]
+                if array.shape[0] != kept:
+                    array.resize((kept, *array.shape[1:]))
     for array in _time_arrays(group).values():
         if array.shape[0] != saves:
             array.resize((saves, *array.shape[1:]))

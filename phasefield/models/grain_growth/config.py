@@ -44,6 +44,13 @@ class GrainKeys(ModelKeys):
     derived_fields: ClassVar[tuple[str, ...]] = ("grain_id",)
     stack_dims: ClassVar[Mapping[str, str]] = {"eta": "op"}
 
+    @property
+    def interface_width(self) -> float:
+        return self.gb_width
+
+    def widened(self, factor: float) -> GrainKeys:
+        return self.model_copy(update={"gb_width": self.gb_width * factor})
+
     def components(self, name: str) -> int:
         return self.order_parameters if name == "eta" else 1
 
@@ -144,6 +151,8 @@ class GrainGrowthConfig(GrainKeys):
     default_scheme: ClassVar[str] = "sbdf2"
 
     fields: ClassVar[tuple[str, ...]] = ("eta",)
+    regrid_fields: ClassVar[Mapping[str, str]] = {"eta": "profile"}
+    regrid_size: ClassVar[str | None] = "mean_grain_size"
 
     kind: Literal["grain_growth"]
     gb_energy: PositiveFloat = Field(description="boundary energy σ")

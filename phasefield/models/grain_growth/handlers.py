@@ -109,6 +109,17 @@ class GrainAnalysis:
             self.tracker.next_id = int(extras["grain_next_id"])
             self.tracker.previous = backend.xp.asarray(extras["grain_previous"])
 
+    def regridded(self, run: RunContext, factor: int) -> None:
+        """The ids of the last save, every ``factor``-th cell, to follow the grains onto the
+        coarse grid (the tracker matches grains by their overlap with these)."""
+        previous = self.tracker.previous
+        if previous is None:
+            return
+        every = (slice(None, None, factor),) * previous.ndim
+        self.tracker.previous = run.backend.xp.ascontiguousarray(previous[every])
+        if "grain_previous" in run.extras:
+            run.extras["grain_previous"] = np.ascontiguousarray(run.extras["grain_previous"][every])
+
     def analyse(
         self, run: RunContext
     ) -> tuple[dict[str, np.ndarray], dict[str, float], dict[str, Any]]:

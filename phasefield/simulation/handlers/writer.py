@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ...grid import Grid
 from ...handler import Handler, RunContext
 from ..store import Save, StoreWriter, set_status
 from .guard import check_finite
@@ -38,13 +39,14 @@ class BackgroundWrites:
         fields: Mapping[str, Callable[[], np.ndarray]],
         scalars: Mapping[str, float],
         series: Mapping[str, Any],
+        grid: Grid | None = None,
     ) -> None:
         self.flush()
 
         def write() -> None:
             try:
                 host = {name: get() for name, get in fields.items()}
-                self.writer.write(Save(time, step, host, scalars, series))
+                self.writer.write(Save(time, step, host, scalars, series, grid))
             except BaseException as err:  # handed to the main thread by flush()
                 self._error = err
 
@@ -106,6 +108,11 @@ class StoreHandler(Handler):
     def act(self, run: RunContext) -> None:
         self._save(run)
 
+    def regridded(self, run: RunContext, factor: int) -> None:
+        for analysis in self.analyses:
+            if hasattr(analysis, "regridded"):
+                analysis.regridded(run, factor)
+
     def finish(self, run: RunContext, outcome: str) -> None:
         if outcome == "complete" and self._last_saved_step != run.state.step:
             self._save(run)
@@ -127,6 +134,8 @@ class StoreHandler(Handler):
             if key in run.info
         }
         extra: dict[str, Any] = {"remap": counts} if counts else {}
+        if "regrids" in run.info:
+            extra["regrids"] = int(run.info["regrids"])
         if len(run.extras.get("warnings", [])):
             extra["warnings"] = [str(line) for line in run.extras["warnings"]]
         for key in (
@@ -162,13 +171,14 @@ class StoreHandler(Handler):
         if self._background is not None:
             self._background.flush()
             run.saves = self.writer.saves + 1  # counted now; flush() confirms it
-            self._background.submit(state.time, state.step, pending, scalars, series)
+            self._background.submit(state.time, state.step, pending, scalars, series, space.grid)
         else:
             host = {name: get() for name, get in pending.items()}
-            self.writer.write(Save(state.time, state.step, host, scalars, series))
+            self.writer.write(Save(state.time, state.step, host, scalars, series, space.grid))
             run.saves = self.writer.saves
         self._last_saved_step = state.step
         run.info["last_saved_step"] = state.step
+        run.info["saved_scalars"] = scalars
 
 
 def _given(values: np.ndarray) -> Callable[[], np.ndarray]:
