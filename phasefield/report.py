@@ -14,7 +14,7 @@ from typing import Any
 from .dims import TIME
 from .models.registry import MODELS, spec_of
 from .models.spec import ReportHook
-from .simulation.store import StoreError, is_store, open_run
+from .simulation.store import StoreError, is_store, open_grids, open_run
 
 __all__ = ["format_table", "report", "resolve_stores", "table_notes"]
 
@@ -73,6 +73,12 @@ def _opened(path: Path) -> Any:
     return dataset
 
 
+def _last_grid(path: Path) -> Any:
+    """The dataset holding a store's last save with its fields: of a run that regrids, its
+    last grid's (:func:`~phasefield.open_grids`); else the whole store."""
+    return open_grids(path)[-1]
+
+
 def _hook_of(rows: Sequence[Any]) -> ReportHook:
     for spec in MODELS.values():
         if spec.report is not None and isinstance(rows[0], spec.report.row_type):
@@ -125,5 +131,5 @@ def report(
     folder.mkdir(parents=True, exist_ok=True)
     csv_path = folder / "report.csv"
     _write_csv(rows, csv_path)
-    files = [csv_path, *hook.figures(rows, folder, open_run)]
+    files = [csv_path, *hook.figures(rows, folder, _last_grid)]
     return rows, files, notes

@@ -85,6 +85,17 @@ def grain_config(**model: Any) -> dict[str, Any]:
     }
 
 
+def regrid_config() -> dict[str, Any]:
+    """A small grain-growth run that regrids (64^2 to 32^2 at t = 20, 5 grains): saves at
+    t = 0, 10, 20 on the fine grid (spacing 1) and t = 30 on the coarse one (spacing 2)."""
+    return merged(
+        grain_config(),
+        grid={"shape": [64, 64], "regrid": {"times": [20.0]}},
+        time={"dt": 1.0, "end": 30.0},
+        initial={"grains": {"kind": "voronoi", "count": 5}},
+    )
+
+
 def write_config(folder: Path, data: dict[str, Any], name: str = "run.yaml") -> Path:
     path = folder / name
     path.write_text(yaml.safe_dump(data, sort_keys=False))

@@ -16,8 +16,8 @@ from .scale import pyplot
 from .select import (
     DISTRIBUTIONS,
     PlotError,
+    Saves,
     default_movie_field,
-    field_names,
     plottable,
     save_indexes,
     series_names,
@@ -32,30 +32,32 @@ FIGURE_SUFFIXES = (".png", ".pdf", ".svg")
 Job = tuple[str, Callable[[], Any]]
 
 
-def _opened(source: Any) -> tuple[Any, Path, str, str]:
-    """The dataset, the default folder for figures, the stem of their file names and the title:
+def _opened(source: Any) -> tuple[Saves, Path, str, str]:
+    """The saves, the default folder for figures, the stem of their file names and the title:
     beside a store named by path (``out/run.zarr`` -> ``out/run_...``), else in the current
     folder under the run's name."""
     if isinstance(source, str | os.PathLike):
-        from ..simulation.store import open_run
+        from ..simulation.store import open_grids, open_run
 
         path = Path(source)
         dataset = open_run(path)
+        saves = Saves(dataset, open_grids(path, dataset))
         stem = path.name.removesuffix(".zarr") or "run"
         folder = path.resolve().parent
     else:
         dataset = source
+        saves = Saves(dataset, [dataset])
         stem = str(dataset.attrs.get("name") or "run")
         folder = Path.cwd()
-    return dataset, folder, stem, str(dataset.attrs.get("name") or stem)
+    return saves, folder, stem, str(dataset.attrs.get("name") or stem)
 
 
 def _time_tag(dataset: Any, index: int) -> str:
     return f"t{float(dataset[TIME].values[index]):.6g}"
 
 
-def _jobs(dataset: Any, field: str | None, indexes: Sequence[int], title: str) -> list[Job]:
-    fields = field_names(dataset)
+def _jobs(saves: Saves, field: str | None, indexes: Sequence[int], title: str) -> list[Job]:
+    dataset, fields = saves.root, saves.fields
     series = series_names(dataset)
     grains = DISTRIBUTIONS[0] in dataset.data_vars
     wanted = [field] if field is not None else [*fields, *series[:1], *DISTRIBUTIONS[:grains]]
@@ -63,7 +65,7 @@ def _jobs(dataset: Any, field: str | None, indexes: Sequence[int], title: str) -
     for name in wanted:
         if name in fields:
             for i in indexes:
-                jobs.append((f"{name}_{_time_tag(dataset, i)}", _map(dataset, name, i, title)))
+                jobs.append((f"{name}_{_time_tag(dataset, i)}", _map(saves, name, i, title)))
         elif name in series:
             shown = series if field is None else [name]
             what = "series" if field is None else name
@@ -75,8 +77,8 @@ def _jobs(dataset: Any, field: str | None, indexes: Sequence[int], title: str) -
     return jobs
 
 
-def _map(dataset: Any, name: str, index: int, title: str) -> Callable[[], Any]:
-    return lambda: MapFigure(dataset, name, [index], title).figure
+def _map(saves: Saves, name: str, index: int, title: str) -> Callable[[], Any]:
+    return lambda: MapFigure([saves.save(index)], name, title).figure
 
 
 def _make_folder(folder: Path) -> None:
@@ -116,13 +118,17 @@ def plot(
     largest order parameter, ``grain_id`` coloured by grain with the boundaries drawn) at each
     chosen save, the scalar series in small multiples, and, for grain stores, the grain-size
     distribution (against Hillert's) and the neighbour distribution at each chosen save. 3-D
-    fields show three orthogonal mid-slices.
+    fields show three orthogonal mid-slices. A run that regrids (``grid.regrid``) is drawn
+    save by save on the grid each was saved on (:func:`~phasefield.open_grids`): the same box,
+    in fewer, larger cells after each regrid.
 
     Parameters
     ----------
     ds : xarray.Dataset, str or path
-        A store (opened through :func:`~phasefield.open_run`, which leaves out a save cut
-        short) or an opened one.
+        A store (opened through :func:`~phasefield.open_run` and, for its fields,
+        :func:`~phasefield.open_grids`, which leave out a save cut short) or an opened one
+        (of a run that regrids: one of :func:`~phasefield.open_grids`' datasets for its
+        fields; the root that :func:`~phasefield.open_run` gives holds only the series).
     field : str, optional
         One variable: a field (its maps), a scalar series (its chart) or
         ``grain_size_distribution`` / ``neighbour_distribution`` (the distributions).
@@ -155,26 +161,29 @@ def plot(
     StoreError
         ``ds`` names no readable store.
     """
-    dataset, folder, stem, title = _opened(ds)
+    saves, folder, stem, title = _opened(ds)
+    dataset = saves.root
     if dataset.sizes.get(TIME, 0) == 0:
         raise PlotError(f"{ds if not hasattr(ds, 'attrs') else title}: no saves yet to plot")
-    names = plottable(dataset)
+    names = plottable(saves)
     if field is not None and field not in names:
         raise PlotError(
-            f"field '{field}': the store does not hold it; choose --field from {', '.join(names)}"
+            f"field '{field}': the store does not hold it; choose --field from "
+            f"{', '.join(names)}{saves.hint()}"
         )
     indexes = save_indexes(dataset, times)
     if movie is not None:
-        name = field if field is not None else default_movie_field(dataset)
-        if name not in field_names(dataset):
+        name = field if field is not None else default_movie_field(saves)
+        if name not in saves.fields:
             raise PlotError(
                 f"--movie shows a field on the grid, and '{name}' is none; "
-                f"choose --field from {', '.join(field_names(dataset))}"
+                f"choose --field from {', '.join(saves.fields)}"
             )
         frames = indexes if times is not None else range(dataset.sizes[TIME])
-        return [write_movie(dataset, name, list(frames), Path(movie), title, fps)]
+        shown = [saves.save(index) for index in frames]
+        return [write_movie(shown, name, Path(movie), title, fps)]
     out_path = Path(out) if out is not None else None
-    jobs = _jobs(dataset, field, indexes, title)
+    jobs = _jobs(saves, field, indexes, title)
     paths = _targets(out_path, folder, stem, [tag for tag, _ in jobs])
     _make_folder(paths[0].parent)
     plt = pyplot()

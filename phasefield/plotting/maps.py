@@ -107,48 +107,48 @@ def _grain_image(ids: np.ndarray, palette: np.ndarray) -> np.ndarray:
 
 
 class MapFigure:
-    """A figure of one field at any of the saves ``indexes``: :meth:`show` draws one of them
-    (the colour scale, and the colours of grains, are shared by all, as a movie needs).
+    """A figure of one field at any of the saves ``saves``: :meth:`show` draws one of them
+    (the colour scale, and the colours of grains, are shared by all, as a movie needs). The
+    saves may lie on different grids (a run that regrids): each is drawn with its own extent,
+    over the same box.
 
     Parameters
     ----------
-    dataset : xarray.Dataset
-        An opened store.
+    saves : sequence of xarray.Dataset
+        One save each (selected along ``t``: ``t`` a scalar coordinate), holding ``name``.
     name : str
         A variable with an ``x`` dim.
-    indexes : sequence of int
-        The saves the figure may show.
     title : str
         Start of the figure's title (e.g. the run's name).
     """
 
-    def __init__(self, dataset: Any, name: str, indexes: Sequence[int], title: str) -> None:
-        variable = dataset[name]
-        self.dataset, self.name, self.title = dataset, name, title
+    def __init__(self, saves: Sequence[Any], name: str, title: str) -> None:
+        variable = saves[0][name]
+        self.saves, self.name, self.title = list(saves), name, title
         self.grains = variable.dtype.kind in "iu"
-        self.frames = {i: planes(variable.isel({TIME: i})) for i in indexes}
+        self.frames = [planes(save[name]) for save in self.saves]
         if self.grains:
-            for views in self.frames.values():
+            for views in self.frames:
                 for plane in views:
                     np.maximum(plane.values, 0, out=plane.values)  # a missing chunk reads -1
-            self.palette = grain_palette([p.values for v in self.frames.values() for p in v])
+            self.palette = grain_palette([p.values for v in self.frames for p in v])
         else:
-            values = [p.values for v in self.frames.values() for p in v]
+            values = [p.values for v in self.frames for p in v]
             low = float(min(np.nanmin(v) for v in values))
             high = float(max(np.nanmax(v) for v in values))
             if not high > low:
                 low, high = low - 0.5 * abs(low) - 0.5, high + 0.5 * abs(high) + 0.5
             self.limits = (low, high)
-        reduced = [dim for dim in variable.dims if dim not in (*SPACE, TIME)]
+        reduced = [dim for dim in variable.dims if dim not in SPACE]
         self.label = label(variable, name)
         if reduced:
             self.label = f"{self.label}, largest over {', '.join(reduced)}"
-        self._draw(next(iter(self.frames.values())))
-        self.show(next(iter(self.frames)))
+        self._draw(self.frames[0])
+        self.show(0)
 
     def _draw(self, views: list[Plane]) -> None:
         plt = pyplot()
-        units = str(self.dataset["x"].attrs.get("units") or "")
+        units = str(self.saves[0]["x"].attrs.get("units") or "")
         if len(views) == 3:
             size = (12.0, 4.4)
         else:
@@ -193,20 +193,21 @@ class MapFigure:
             colorbar.set_label(self.label)
         self.heading = self.figure.suptitle("", fontsize=10)
 
-    def show(self, index: int) -> None:
-        """Draw save ``index`` (one of the figure's ``indexes``)."""
-        for image, plane in zip(self.images, self.frames[index], strict=True):
+    def show(self, frame: int) -> None:
+        """Draw save ``saves[frame]``, on its grid."""
+        save = self.saves[frame]
+        for image, plane in zip(self.images, self.frames[frame], strict=True):
             shown = _grain_image(plane.values, self.palette) if self.grains else plane.values
             image.set_data(shown)
-        time = float(self.dataset[TIME].values[index])
-        units = str(self.dataset[TIME].attrs.get("units") or "")
-        when = f"t = {time:.4g}" + ("" if units in ("", "1") else f" {units}")
+            image.set_extent(plane.extent)
+        units = str(save[TIME].attrs.get("units") or "")
+        when = f"t = {float(save[TIME]):.4g}" + ("" if units in ("", "1") else f" {units}")
         what = self.label
         if self.grains:
             what = "grains (boundaries black)"
-            if "grain_count" in self.dataset:
-                what += f", {int(self.dataset['grain_count'].values[index])} grains"
-            if any((plane.values == 0).any() for plane in self.frames[index]):
+            if "grain_count" in save:
+                what += f", {int(save['grain_count'])} grains"
+            if any((plane.values == 0).any() for plane in self.frames[frame]):
                 what += ", white: no grain"
         width = max(40, int(self.figure.get_figwidth() * 11))  # characters that fit at 10 pt
         self.heading.set_text("\n".join(textwrap.wrap(f"{self.title}: {what}, {when}", width)))

@@ -46,19 +46,19 @@ def movie_writer(path: Path, fps: int) -> Any:
     )
 
 
-def write_movie(
-    dataset: Any, name: str, indexes: Sequence[int], path: Path, title: str, fps: int = 5
-) -> Path:
-    """A movie of field ``name`` over the saves ``indexes`` (one frame each, one colour scale
-    and one colour per grain throughout), written to ``path``."""
+def write_movie(saves: Sequence[Any], name: str, path: Path, title: str, fps: int = 5) -> Path:
+    """A movie of field ``name`` over ``saves`` (one save each, as :class:`~phasefield.
+    plotting.maps.MapFigure` takes them; one frame each, one colour scale and one colour per
+    grain throughout), written to ``path``. Saves on different grids (a run that regrids) are
+    each drawn with their own extent: the box, and the scale bar, stay the same."""
     writer = movie_writer(path, fps)
     if not path.parent.is_dir():
         raise PlotError(f"--movie {path}: no folder {path.parent}")
-    frames = MapFigure(dataset, name, indexes, title)
+    frames = MapFigure(saves, name, title)
     try:
         with writer.saving(frames.figure, str(path), dpi=100):
-            for index in indexes:
-                frames.show(index)
+            for frame in range(len(saves)):
+                frames.show(frame)
                 writer.grab_frame()
     finally:
         frames.close()

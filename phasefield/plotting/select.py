@@ -1,19 +1,22 @@
 """What a store offers to plot, chosen by dimension name (never by axis position): fields
 (variables with an ``x`` dim), scalar series (variables along ``t`` only) and the grain
-distributions; the saves nearest to requested model times."""
+distributions; the saves nearest to requested model times, each with its fields from the
+dataset of the grid it was saved on (:class:`Saves`: a run that regrids has several)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ..dims import TIME
+from ..dims import GRID, TIME
 
 __all__ = [
     "DISTRIBUTIONS",
     "PlotError",
+    "Saves",
     "default_movie_field",
     "field_names",
     "label",
@@ -42,17 +45,57 @@ def series_names(dataset: Any) -> list[str]:
     return [str(n) for n, v in dataset.data_vars.items() if v.dims == (TIME,)]
 
 
-def plottable(dataset: Any) -> list[str]:
+@dataclass(frozen=True)
+class Saves:
+    """A store's saves: ``root`` holds every save's series, ``grids`` the fields, one dataset
+    per grid (:func:`~phasefield.open_grids`; ``[root]`` where the run kept one grid).
+
+    Parameters
+    ----------
+    root : xarray.Dataset
+        The store as :func:`~phasefield.open_run` opens it, or a dataset of one grid.
+    grids : sequence of xarray.Dataset
+        The datasets holding the fields of ``root``'s saves.
+    """
+
+    root: Any
+    grids: Sequence[Any]
+
+    @property
+    def fields(self) -> list[str]:
+        """The fields (the same on every grid)."""
+        return field_names(self.grids[0])
+
+    def save(self, index: int) -> Any:
+        """Save ``index`` of the root with its fields, from the dataset of its grid (no ``t``
+        dim: ``t`` is a scalar coordinate)."""
+        from ..simulation.store import grid_holding
+
+        dataset, local = grid_holding(self.grids, float(self.root[TIME].values[index]))
+        return dataset.isel({TIME: local})
+
+    def hint(self) -> str:
+        """What to do where the fields are elsewhere: a dataset opened from the root of a run
+        that regrids holds none."""
+        if self.fields or GRID not in self.root.data_vars:
+            return ""
+        return (
+            " (this is the root of a run that regrids: its fields are in "
+            "phasefield.open_grids(path); pass the store's path instead)"
+        )
+
+
+def plottable(saves: Saves) -> list[str]:
     """Every name ``field`` may take."""
-    present = [name for name in DISTRIBUTIONS if name in dataset.data_vars]
-    return [*field_names(dataset), *series_names(dataset), *present]
+    present = [name for name in DISTRIBUTIONS if name in saves.root.data_vars]
+    return [*saves.fields, *series_names(saves.root), *present]
 
 
-def default_movie_field(dataset: Any) -> str:
+def default_movie_field(saves: Saves) -> str:
     """The field a movie shows when none is named."""
-    fields = field_names(dataset)
+    fields = saves.fields
     if not fields:
-        raise PlotError("the store holds no fields to animate (only scalar series)")
+        raise PlotError(f"the store holds no fields to animate (only scalar series){saves.hint()}")
     return next((name for name in MOVIE_PREFERENCE if name in fields), fields[0])
 
 

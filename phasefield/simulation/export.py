@@ -7,6 +7,10 @@ A stack (``eta``) becomes one array per component (``eta_0``, ``eta_1``, ...). 2
 written as one layer of points. A ``<name>.pvd`` collection lists the files with their model times,
 so ParaView opens the whole series as one time-dependent source. Files are written by pyevtk
 (binary, appended raw data).
+
+A run that regrids (``grid.regrid``) writes each save on its own grid: the files of saves after
+a regrid have fewer points and a larger spacing, over the same box (see
+:func:`~phasefield.simulation.store.open_grids`).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import numpy as np
 import xarray as xr
 
 from ..dims import TIME
-from .store import StoreError, open_run
+from .store import StoreError, grid_holding, open_grids, open_run
 
 __all__ = ["export_vtk", "select_saves"]
 
@@ -46,6 +50,21 @@ def select_saves(times: Sequence[float] | None, stored: np.ndarray) -> list[int]
         if index not in indices:
             indices.append(index)
     return indices
+
+
+def _axes(dataset: xr.Dataset) -> tuple[str, ...]:
+    """The grid axes of a dataset of the store, in VTK's order (x, y, z)."""
+    return tuple(axis for axis in _AXES if axis in dataset.dims)
+
+
+def _spacing(dataset: xr.Dataset, axes: tuple[str, ...]) -> tuple[float, ...]:
+    """The spacing of the dataset's grid along x, y, z (a 2-D grid's along z: its x spacing;
+    an axis of one cell: 1)."""
+    spacing = [
+        float(dataset[a].values[1] - dataset[a].values[0]) if dataset.sizes[a] > 1 else 1.0
+        for a in axes
+    ]
+    return (*spacing, *[spacing[0]] * (3 - len(axes)))
 
 
 def _point_data(save: xr.Dataset, axes: tuple[str, ...]) -> dict[str, np.ndarray]:
@@ -99,7 +118,8 @@ def _write_image(stem: Path, spacing: tuple[float, ...], data: dict[str, np.ndar
 def export_vtk(
     store: str | Path, directory: str | Path, times: Sequence[float] | None = None
 ) -> list[Path]:
-    """Write the saves of ``store`` nearest ``times`` (default: all) as VTK image data.
+    """Write the saves of ``store`` nearest ``times`` (default: all) as VTK image data, each on
+    the grid it was saved on (its shape and spacing: a run that regrids has several).
 
     Parameters
     ----------
@@ -118,30 +138,27 @@ def export_vtk(
     """
     from pyevtk.vtk import VtkGroup
 
-    dataset = open_run(store)
-    axes = tuple(axis for axis in _AXES if axis in dataset.dims)
-    if not axes:
+    root = open_run(store)
+    grids = open_grids(store, root)
+    if not _axes(grids[0]):
         raise StoreError(f"{store}: the store has no grid coordinates")
-    stored = dataset[TIME].values
+    stored = root[TIME].values
     indices = select_saves(times, stored)
-    spacing = [
-        float(dataset[a].values[1] - dataset[a].values[0]) if dataset.sizes[a] > 1 else 1.0
-        for a in axes
-    ]
-    spacing += [spacing[0]] * (3 - len(axes))
     out = Path(directory).resolve()
     if out.exists() and not out.is_dir():
         raise StoreError(f"--vtk {out}: exists and is not a folder; choose a folder")
     out.mkdir(parents=True, exist_ok=True)
-    name = str(dataset.attrs.get("name") or Path(store).stem)
+    name = str(root.attrs.get("name") or Path(store).stem)
     written: list[Path] = []
     group = VtkGroup(str(out / name))
     for index in indices:
-        data = _point_data(dataset.isel({TIME: index}), axes)
+        dataset, save = grid_holding(grids, float(stored[index]))
+        axes = _axes(dataset)
+        data = _point_data(dataset.isel({TIME: save}), axes)
         if not data:
             raise StoreError(f"{store}: the store has no fields to export (output.fields is empty)")
         stem = out / f"{name}_{index:05d}"
-        path = _write_image(stem, tuple(spacing), data)
+        path = _write_image(stem, _spacing(dataset, axes), data)
         group.addFile(filepath=str(path), sim_time=float(stored[index]))
         written.append(path)
     group.save()

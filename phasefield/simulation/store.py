@@ -18,7 +18,7 @@ import re
 import shutil
 import uuid
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ __all__ = [
     "committed_saves",
     "consolidate",
     "grid_group",
+    "grid_holding",
     "is_store",
     "open_grids",
     "open_run",
@@ -511,7 +512,7 @@ def _committed_only(
     return merged.assign_coords({TIME: times}).assign_attrs(dict(group.attrs))
 
 
-def open_grids(path: str | Path) -> list[xr.Dataset]:
+def open_grids(path: str | Path, root: xr.Dataset | None = None) -> list[xr.Dataset]:
     """The saves of a run with their fields, one ``xarray.Dataset`` per grid the run used.
 
     A run that regrids (``grid.regrid``) stores the fields of each grid in its own group
@@ -520,13 +521,19 @@ def open_grids(path: str | Path) -> list[xr.Dataset]:
     the root (the whole run's are in :func:`open_run`). A store of a run on one grid gives one
     dataset, :func:`open_run`'s.
 
+    Parameters
+    ----------
+    path : str or Path
+    root : xarray.Dataset, optional
+        The store as :func:`open_run` opened it, if the caller has it (not opened again).
+
     Raises
     ------
     StoreError
         As :func:`open_run`.
     """
     path = Path(path)
-    root = open_run(path)
+    root = open_run(path) if root is None else root
     if GRID not in root:
         return [root]
     index = np.asarray(root[GRID].values)
@@ -546,6 +553,22 @@ def open_grids(path: str | Path) -> list[xr.Dataset]:
     except (ValueError, KeyError, OSError) as err:
         raise StoreError(f"{path}: damaged store ({type(err).__name__}: {err})") from None
     return datasets
+
+
+def grid_holding(grids: Sequence[xr.Dataset], time: float) -> tuple[xr.Dataset, int]:
+    """The dataset of :func:`open_grids` that holds the save at model time ``time`` (one of
+    the store's save times, exactly) and the index of that save in it.
+
+    Raises
+    ------
+    StoreError
+        No dataset holds a save at ``time``.
+    """
+    for dataset in grids:
+        found = np.flatnonzero(np.asarray(dataset[TIME].values) == time)
+        if found.size:
+            return dataset, int(found[0])
+    raise StoreError(f"no save at t = {time:g} in the store's grids")
 
 
 def trim_store(path: Path, saves: int) -> None:

@@ -12,7 +12,7 @@ import pytest
 import phasefield as pf
 from phasefield.cli import main
 
-from ..helpers import AL_MG_BASE, grain_config, merged
+from ..helpers import AL_MG_BASE, grain_config, merged, regrid_config
 from ..helpers import config as ch_config
 
 
@@ -133,10 +133,71 @@ def test_three_dimensional_field_shows_three_slices(tmp_path):
     assert store["c"].dims[-3:] == ("z", "y", "x")
     from phasefield.plotting.maps import MapFigure
 
-    figure = MapFigure(store, "c", [1], "cube")
+    figure = MapFigure([store.isel(t=1)], "c", "cube")
     shapes = [image.get_array().shape for image in figure.images]
     figure.close()
     assert shapes == [(10, 12), (8, 12), (8, 10)]  # x-y, x-z, y-z: x across where shown
+
+
+@pytest.fixture(scope="module")
+def regridded(tmp_path_factory):
+    """A store written by grid: saves at t = 0, 10, 20 on 64^2 cells, t = 30 on 32^2."""
+    store = tmp_path_factory.mktemp("regrid") / "gg.zarr"
+    pf.run(regrid_config(), out=store, progress=False)
+    return store
+
+
+def test_maps_of_a_regridded_run_come_from_the_grid_of_each_save(regridded, tmp_path, capsys):
+    files = pf.plot(regridded, field="eta", times=[20.0, 30.0], out=tmp_path)
+    assert [f.name for f in files] == ["gg_eta_t20.png", "gg_eta_t30.png"]
+    assert all(_colours(path) > 100 for path in files)
+    assert main(["plot", str(regridded), "--out", str(tmp_path / "all")]) == 0
+    names = sorted(path.name for path in (tmp_path / "all").iterdir())
+    assert names == [
+        "gg_distributions_t30.png",
+        "gg_eta_t30.png",
+        "gg_grain_id_t30.png",
+        "gg_series.png",
+    ]
+    from phasefield.plotting.maps import MapFigure
+    from phasefield.plotting.select import Saves
+
+    saves = Saves(pf.open_run(regridded), pf.open_grids(regridded))
+    figure = MapFigure([saves.save(2), saves.save(3)], "grain_id", "gg")
+    shown = []
+    for frame in (0, 1):
+        figure.show(frame)
+        image = figure.images[0]
+        shown.append((image.get_array().shape[:2], tuple(image.get_extent())))
+    figure.close()
+    # each on its grid, over the same 64-long box (cells centred on x = 0, h, 2h, ...)
+    assert shown == [((64, 64), (-0.5, 63.5, -0.5, 63.5)), ((32, 32), (-1.0, 63.0, -1.0, 63.0))]
+
+
+def test_a_movie_over_a_regrid(regridded, tmp_path):
+    from PIL import Image
+
+    movie = tmp_path / "grains.gif"
+    assert pf.plot(regridded, movie=movie) == [movie]
+    with Image.open(movie) as gif:
+        assert gif.n_frames == 4
+        gif.seek(2)
+        fine = np.asarray(gif.convert("RGB"))
+        gif.seek(3)
+        coarse = np.asarray(gif.convert("RGB"))
+    assert fine.shape == coarse.shape and not np.array_equal(fine, coarse)
+
+
+def test_a_regridded_run_opened_by_grid_or_root(regridded, tmp_path, capsys):
+    """A dataset of one grid plots like a store; the root holds no fields, and says where
+    they are; a time outside the run exits 2 as for any store."""
+    coarse = pf.open_grids(regridded)[1]
+    files = pf.plot(coarse, field="eta", out=tmp_path / "coarse.png")
+    assert files == [tmp_path / "coarse.png"] and _colours(files[0]) > 100
+    with pytest.raises(pf.PlotError, match=r"open_grids"):
+        pf.plot(pf.open_run(regridded), field="eta", out=tmp_path)
+    assert main(["plot", str(regridded), "--times", "500"]) == 2
+    assert "0 to 30" in _one_line(capsys)
 
 
 @pytest.mark.parametrize(

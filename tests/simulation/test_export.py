@@ -11,7 +11,7 @@ import phasefield as pf
 from phasefield.cli import main
 from phasefield.simulation.export import export_vtk
 
-from ..helpers import AL_MG_BASE, config, merged
+from ..helpers import AL_MG_BASE, config, merged, regrid_config
 
 _TYPES = {"Float64": "<f8", "Float32": "<f4", "Int64": "<i8", "Int32": "<i4", "UInt8": "u1"}
 
@@ -106,6 +106,31 @@ def test_an_al_mg_store_exports_with_its_nanometre_spacing(tmp_path):
     np.testing.assert_array_equal(
         arrays["c"][:, :, 0], dataset["c"].isel(t=-1).transpose("x", "y").values
     )
+
+
+def test_a_regridded_run_exports_each_save_on_its_grid(tmp_path):
+    """A store written by grid: one file per save, each of its grid's shape and spacing (the
+    save after the regrid: half the points per axis, twice the spacing, the same box)."""
+    store = tmp_path / "gg.zarr"
+    pf.run(regrid_config(), out=store, progress=False)
+    fine, coarse = pf.open_grids(store)
+    assert main(["export", str(store), "--vtk", str(tmp_path / "vtk")]) == 0
+    files = sorted((tmp_path / "vtk").glob("*.vti"))
+    assert [f.name for f in files] == [f"gg_{i:05d}.vti" for i in range(4)]
+    read = [read_vti(path) for path in files]
+    assert [shape for _, shape, _ in read] == [(64, 64, 1)] * 3 + [(32, 32, 1)]
+    assert [spacing[:2] for _, _, spacing in read] == [[1.0, 1.0]] * 3 + [[2.0, 2.0]]
+    for (arrays, _, _), (dataset, save) in zip(
+        read, [(fine, 0), (fine, 1), (fine, 2), (coarse, 0)], strict=True
+    ):
+        expected = dataset["grain_id"].isel(t=save).transpose("x", "y").values
+        np.testing.assert_array_equal(arrays["grain_id"][:, :, 0], expected)
+        assert sorted(arrays)[0] == "eta_0"
+    collection = (tmp_path / "vtk" / "gg.pvd").read_text()
+    assert 'timestep="30.0"' in collection and 'file="gg_00003.vti"' in collection
+    assert main(["export", str(store), "--vtk", str(tmp_path / "v2"), "--times", "30"]) == 0
+    assert [f.name for f in (tmp_path / "v2").glob("*.vti")] == ["gg_00003.vti"]
+    assert main(["export", str(store), "--vtk", str(tmp_path / "v3"), "--times", "500"]) == 2
 
 
 def test_bad_input_exits_2_and_writes_nothing(tmp_path, capsys):

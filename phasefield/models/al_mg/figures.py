@@ -3,7 +3,8 @@ panels.
 
 Figures are written with the Agg backend (no screen needed). Derived grain sizes (see
 :mod:`~phasefield.models.al_mg.report`) are drawn as open markers, simulated ones as filled
-markers. Stores are read through the ``open_store`` the report passes in.
+markers. Stores are read through the ``open_store`` the report passes in (the dataset holding
+a store's last save with its fields).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ...grains import boundary_cells
 if TYPE_CHECKING:
     from .report import AnnealRow
 
-#: Opens a store as an ``xarray.Dataset``.
+#: Opens a store as an ``xarray.Dataset`` that holds at least its last save's fields.
 Opener = Callable[[Path], Any]
 
 __all__ = ["microstructure_panels", "report_figures"]
