@@ -134,9 +134,11 @@ class Handler:
     def act(self, run: RunContext) -> None:
         """What the handler does when its cadence is due."""
 
-    def regridded(self, run: RunContext, factor: int) -> None:
-        """The run moved to a grid ``factor`` times coarser per axis (``run.space``, ``run.state``
-        and ``run.model`` are new): a handler holding grid-shaped state carries it over."""
+    def resized(self, run: RunContext, how: str, factor: int) -> None:
+        """The run moved to a new grid (``run.space``, ``run.state`` and ``run.model`` are new):
+        ``how`` is ``"coarsened"`` (``factor`` times fewer, larger cells per axis, a regrid) or
+        ``"tiled"`` (the box repeated ``factor`` times per axis). A handler holding grid-shaped
+        state carries it over."""
 
     def finish(self, run: RunContext, outcome: str) -> None:
         """At the end: ``outcome`` is ``complete``, ``failed``, ``interrupted`` (between two

@@ -33,6 +33,10 @@ CONFIG_CHANGES: list[tuple[dict[str, Any], str]] = [
         {"grid": {"shape": [32, 32], "regrid": {"times": [1.0]}}},
         "grid.regrid: cahn_hilliard cannot regrid (only models with grains",
     ),
+    (
+        {"grid": {"shape": [32, 32], "tile": {"grains": 100}}},
+        "grid.tile: cahn_hilliard has no grains to keep; remove grid.tile",
+    ),
     ({"name": "a b"}, "name: 'a b' is not a usable name"),
     ({"time": {"dt": 0.5, "end": 10, "steps": 4}}, "time: give exactly one of end and steps"),
     ({"time": {"dt": 0.5, "end": None}}, "time: give exactly one of end and steps"),
@@ -164,6 +168,10 @@ GRAIN_CHANGES: list[tuple[dict[str, Any], str]] = [
     (
         {"grid": {"shape": [96, 96], "regrid": {"times": [5.0, 50.0]}}},
         "grid.regrid.times: 50 is after time.end (40)",
+    ),
+    (
+        {"grid": {"shape": [96, 96], "tile": {"grains": 5}}},
+        "grid.tile.grains: 5 grains are too few for statistics to keep; give at least 10",
     ),
 ]
 

@@ -13,13 +13,14 @@ from ..schema import ConfigError, format_validation_error
 from ..schema.files import read_yaml_mapping
 from .bases import BASE_KEY, read_config_mapping, resolve_bases
 from .merge import apply_settings, parse_settings, set_dotted
-from .run import MODEL_FIELDS, RegridConfig, RunConfig, unit_context
+from .run import MODEL_FIELDS, RegridConfig, RunConfig, TileConfig, unit_context
 
 __all__ = [
     "MODEL_FIELDS",
     "ConfigError",
     "RegridConfig",
     "RunConfig",
+    "TileConfig",
     "config_schema",
     "load_config",
     "parse_settings",

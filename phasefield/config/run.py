@@ -32,6 +32,7 @@ __all__ = [
     "OutputConfig",
     "RegridConfig",
     "RunConfig",
+    "TileConfig",
     "TimeConfig",
     "unit_context",
 ]
@@ -104,6 +105,35 @@ class RegridConfig(Strict):
         return len(self.times) if self.times is not None else self.max
 
 
+class TileConfig(Strict):
+    """When the box is tiled to keep enough grains (see :mod:`phasefield.simulation.tiling`)."""
+
+    grains: int = Field(
+        description="tile the box 2 x 2 (2 x 2 x 2) after a save that counts fewer grains "
+        "than this; at least 10"
+    )
+    max: PositiveInt = Field(
+        2, description="most tilings (each multiplies the cells by 4 in 2-D, 8 in 3-D)"
+    )
+    shake: PositiveFloat = Field(
+        0.01,
+        description="largest displacement of the seeded deformation that makes the copies "
+        "independent, in mean grain diameters",
+    )
+    shake_wavelength: PositiveFloat = Field(
+        1.0, description="correlation length of that deformation, in mean grain diameters"
+    )
+
+    @field_validator("grains")
+    @classmethod
+    def _enough(cls, value: int) -> int:
+        if value < 10:
+            raise ValueError(
+                f"{value} grains are too few for statistics to keep; give at least 10 (e.g. 100)"
+            )
+        return value
+
+
 class GridConfig(Strict):
     shape: list[PositiveInt] = Field(description="cells per axis; 1, 2 or 3 entries")
     spacing: Length | list[Length] = Field(
@@ -111,6 +141,9 @@ class GridConfig(Strict):
     )
     regrid: RegridConfig | None = Field(
         None, description="coarsen the grid as the grains grow (grain models; default never)"
+    )
+    tile: TileConfig | None = Field(
+        None, description="tile the box when few grains remain (grain models; default never)"
     )
 
     @field_validator("shape")
@@ -365,15 +398,20 @@ class RunConfig(Strict):
         return problems
 
     def _regrid_problems(self) -> list[str]:
+        problems = []
+        if self.grid.tile is not None and not self.model.regrid_fields:
+            problems.append(
+                f"grid.tile: {self.model.kind} has no grains to keep; remove grid.tile (only "
+                "models with grains tile: grain_growth)"
+            )
         regrid = self.grid.regrid
         if regrid is None:
-            return []
+            return problems
         if not self.model.regrid_fields:
             return [
                 f"grid.regrid: {self.model.kind} cannot regrid (only models with grains: "
                 "grain_growth); remove grid.regrid"
             ]
-        problems = []
         if regrid.widths is not None and self.model.regrid_size is None:
             problems.append(
                 f"grid.regrid.widths: {self.model.kind} has no grain size to compare; give "

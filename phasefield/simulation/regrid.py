@@ -59,7 +59,9 @@ __all__ = [
 
 #: The key of the level (regrids made) in the run's checkpointed extras.
 LEVEL = "regrid_level"
-#: Each regrid coarsens by this factor per axis.
+#: The key of the number of tilings made (:mod:`phasefield.simulation.tiling`).
+TILINGS = "tilings"
+#: Each regrid coarsens by this factor per axis; each tiling repeats the box as often.
 FACTOR = 2
 
 
@@ -78,11 +80,13 @@ def level_of(extras: dict[str, Any]) -> int:
     return int(extras.get(LEVEL, 0))
 
 
-def grid_at(grid: Grid, level: int) -> Grid:
-    """``grid`` after ``level`` regrids."""
+def grid_at(grid: Grid, level: int, tilings: int = 0) -> Grid:
+    """``grid`` after ``level`` regrids and ``tilings`` tilings (in any order: a regrid halves
+    the cells per axis and doubles the spacing, a tiling doubles the cells per axis)."""
     for _ in range(level):
         grid = grid.coarsened(FACTOR)
-    return grid
+    copies = FACTOR**tilings
+    return Grid(tuple(n * copies for n in grid.shape), grid.spacing)
 
 
 def keys_at(keys: ModelKeys, level: int) -> ModelKeys:
@@ -95,13 +99,42 @@ def dt_scale(level: int) -> float:
     return float(FACTOR ** (2 * level))
 
 
-def build_level(config: RunConfig, grid: Grid, level: int, backend: Any) -> tuple[Any, Any, Any]:
-    """Model, space and stepper of ``config`` after ``level`` regrids of ``grid`` (the config's
-    grid): what a start (level 0) and a resume build."""
+def build_level(
+    config: RunConfig, grid: Grid, backend: Any, level: int = 0, tilings: int = 0
+) -> tuple[Any, Any, Any]:
+    """Model, space and stepper of ``config`` after ``level`` regrids and ``tilings`` tilings
+    of ``grid`` (the config's grid): what a start and a resume build."""
     model = spec_of(config.model.kind).build(keys_at(config.model, level))
-    space = SpectralSpace(grid_at(grid, level), backend, config.dtype)
+    space = SpectralSpace(grid_at(grid, level, tilings), backend, config.dtype)
     stepper = make_stepper(config.time.scheme, model, space, step_control(config))
     return model, space, stepper
+
+
+def tilings_of(extras: dict[str, Any]) -> int:
+    """Tilings made so far."""
+    return int(extras.get(TILINGS, 0))
+
+
+def replace_state(
+    run: Run,
+    fields: dict[str, Any],
+    level: int,
+    tilings: int,
+    handlers: Sequence[Handler],
+    how: str,
+) -> None:
+    """Rebuild ``run`` on the grid of ``level`` and ``tilings`` from ``fields`` (on that grid),
+    at the same time and step with the same random stream (a multistep scheme's history
+    starts again), and tell ``handlers`` (see :meth:`Handler.resized`)."""
+    model, space, stepper = build_level(run.config, config_grid(run), run.backend, level, tilings)
+    state = run.state
+    run.state = stepper.initialise(fields, time=state.time, step=state.step, rng=state.rng)
+    run.model, run.space, run.stepper = model, space, stepper
+    run.extras[LEVEL], run.extras[TILINGS] = level, tilings
+    run.dt_scale = dt_scale(level)
+    run.forget_derived()
+    for handler in handlers:
+        handler.resized(run, how, FACTOR)
 
 
 def regrid(run: Run, handlers: Sequence[Handler] = ()) -> None:
@@ -109,37 +142,43 @@ def regrid(run: Run, handlers: Sequence[Handler] = ()) -> None:
     run.flush_saves()  # a save in flight holds the old grid's fields
     config, state, old = run.config, run.state, run.space
     level = level_of(run.extras) + 1
-    model, space, stepper = build_level(config, config_grid(run), level, run.backend)
+    coarse_space = SpectralSpace(old.grid.coarsened(FACTOR), run.backend, config.dtype)
     profiles = config.model.regrid_fields
     coarse = {}
     for name in config.fields:
         values = state.fields[name]
         if profiles.get(name) == "profile":
             values = widened_profile(values, run.backend.xp)
-        coarse[name] = old.coarsen(values, space)
-    run.state = stepper.initialise(coarse, time=state.time, step=state.step, rng=state.rng)
-    run.model, run.space, run.stepper = model, space, stepper
-    run.extras[LEVEL] = level
-    run.dt_scale = dt_scale(level)
-    run.forget_derived()
+        coarse[name] = old.coarsen(values, coarse_space)
+    replace_state(run, coarse, level, tilings_of(run.extras), handlers, "coarsened")
     run.info["regrids"] = level
-    for handler in handlers:
-        handler.regridded(run, FACTOR)
 
 
 def config_grid(run: Run) -> Grid:
     """The grid of ``run``'s config (level 0)."""
-    shape = tuple(run.config.grid.shape)
-    return Grid(shape, run.config.grid.spacings)
+    return Grid(tuple(run.config.grid.shape), run.config.grid.spacings)
 
 
-class Regridder(Handler):
-    """Regrids after the step where ``settings`` say (a time of ``times``, which the loop lands
-    on, or the first save at which the mean grain size reaches ``widths`` interface widths),
-    at most ``settings.levels`` times; runs after the store handler (it reads the sizes of the
-    save just made), before the checkpointer (whose checkpoint then holds the new grid)."""
+class AtSaves(Handler):
+    """A handler that acts on what the save of this very step measured (after the store
+    handler, before the checkpointer, whose checkpoint then holds the new grid)."""
 
     cadence = EVERY_STEP
+
+    @staticmethod
+    def saved(run: Any, key: str) -> float | None:
+        """The scalar ``key`` of a save made after this step, or None."""
+        saved = run.info.get("saved_scalars")
+        if saved is None or run.info.get("last_saved_step") != run.state.step:
+            return None
+        value = saved.get(key)
+        return None if value is None else float(value)
+
+
+class Regridder(AtSaves):
+    """Regrids after the step where ``settings`` say (a time of ``times``, which the loop lands
+    on, or the first save at which the mean grain size reaches ``widths`` interface widths),
+    at most ``settings.levels`` times."""
 
     def __init__(self, settings: RegridConfig, handlers: Sequence[Handler] = ()) -> None:
         self.settings = settings
@@ -164,13 +203,12 @@ class Regridder(Handler):
         settings = self.settings
         if settings.times is not None:
             return run.state.time >= settings.times[level]
-        saved = run.info.get("saved_scalars")
-        if saved is None or run.info.get("last_saved_step") != run.state.step:
+        size = self.saved(run, run.config.model.regrid_size)
+        if size is None:
             return False  # sizes are measured at saves
-        size_key = run.config.model.regrid_size
         width = keys_at(run.config.model, level).interface_width
         assert settings.widths is not None
-        return float(saved.get(size_key, 0.0)) >= settings.widths * width
+        return size >= settings.widths * width
 
     def act(self, run: Any) -> None:
         if self.due(run):

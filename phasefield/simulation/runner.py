@@ -20,8 +20,9 @@ from .handlers import BlowUpGuard, Checkpointer, ProgressBar, StoreHandler
 from .lock import StoreLock
 from .loop import Run, run_loop
 from .prepare import Prepared, check_store_state, initial_fields, prepare
-from .regrid import Regridder, build_level, dt_scale, level_of, step_control
+from .regrid import Regridder, build_level, dt_scale, level_of, step_control, tilings_of
 from .store import StoreWriter, open_run, remove_store, trim_store
+from .tiling import Tiler
 
 __all__ = ["initial_fields", "run", "step_control"]
 
@@ -117,8 +118,9 @@ def _write(prepared: Prepared, progress: bool | None) -> None:
         import_wisdom(checkpoint.wisdom)
     elif path.exists():  # --overwrite, or a --resume of a run that never checkpointed
         remove_store(path)
-    level = level_of(checkpoint.extras) if checkpoint is not None else 0
-    model, space, stepper = build_level(config, grid, level, array_backend)
+    extras = checkpoint.extras if checkpoint is not None else {}
+    level = level_of(extras)
+    model, space, stepper = build_level(config, grid, array_backend, level, tilings_of(extras))
     if checkpoint is not None:
         trim_store(path, checkpoint.saves)
         state = stepper.restore(
@@ -145,7 +147,7 @@ def _write(prepared: Prepared, progress: bool | None) -> None:
         long_names=model.long_names,
         component_dims=dict(config.model.stack_dims),
         coords={name: values for a in analyses for name, values in a.coords.items()},
-        by_grid=config.grid.regrid is not None,
+        by_grid=config.grid.regrid is not None or config.grid.tile is not None,
     )
     if checkpoint is not None:
         current.saves = checkpoint.saves
@@ -155,8 +157,11 @@ def _write(prepared: Prepared, progress: bool | None) -> None:
     handlers: list[Handler] = [BlowUpGuard(every=20 if array_backend.asynchronous else 1)]
     handlers += spec.handlers(config.model, config.time.dt, grid)
     handlers.append(StoreHandler(writer, analyses, _background(config, array_backend)))
+    others = list(handlers)
     if config.grid.regrid is not None:  # after the save it reads, before the checkpoint
-        handlers.append(Regridder(config.grid.regrid, list(handlers)))
+        handlers.append(Regridder(config.grid.regrid, others))
+    if config.grid.tile is not None:
+        handlers.append(Tiler(config.grid.tile, others))
     handlers.append(Checkpointer(config.checkpoint.every_seconds, config.checkpoint.every_steps))
     if progress if progress is not None else sys.stderr.isatty():
         handlers.append(ProgressBar())

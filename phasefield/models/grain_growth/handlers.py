@@ -109,16 +109,24 @@ class GrainAnalysis:
             self.tracker.next_id = int(extras["grain_next_id"])
             self.tracker.previous = backend.xp.asarray(extras["grain_previous"])
 
-    def regridded(self, run: RunContext, factor: int) -> None:
-        """The ids of the last save, every ``factor``-th cell, to follow the grains onto the
-        coarse grid (the tracker matches grains by their overlap with these)."""
+    def resized(self, run: RunContext, how: str, factor: int) -> None:
+        """The ids of the last save carried to the new grid, so the tracker (which matches
+        grains by their overlap with them) follows the grains: every ``factor``-th cell on a
+        coarsened grid, repeated on a tiled one (there each grain's copies claim one id: the
+        largest overlap keeps it, the others get new ones)."""
         previous = self.tracker.previous
         if previous is None:
             return
-        every = (slice(None, None, factor),) * previous.ndim
-        self.tracker.previous = run.backend.xp.ascontiguousarray(previous[every])
+        xp = run.backend.xp
+
+        def carried(ids: Any, module: Any) -> Any:
+            if how == "tiled":
+                return module.tile(ids, (factor,) * ids.ndim)
+            return module.ascontiguousarray(ids[(slice(None, None, factor),) * ids.ndim])
+
+        self.tracker.previous = carried(previous, xp)
         if "grain_previous" in run.extras:
-            run.extras["grain_previous"] = np.ascontiguousarray(run.extras["grain_previous"][every])
+            run.extras["grain_previous"] = carried(run.extras["grain_previous"], np)
 
     def analyse(
         self, run: RunContext

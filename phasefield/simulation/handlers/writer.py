@@ -108,10 +108,10 @@ class StoreHandler(Handler):
     def act(self, run: RunContext) -> None:
         self._save(run)
 
-    def regridded(self, run: RunContext, factor: int) -> None:
+    def resized(self, run: RunContext, how: str, factor: int) -> None:
         for analysis in self.analyses:
-            if hasattr(analysis, "regridded"):
-                analysis.regridded(run, factor)
+            if hasattr(analysis, "resized"):
+                analysis.resized(run, how, factor)
 
     def finish(self, run: RunContext, outcome: str) -> None:
         if outcome == "complete" and self._last_saved_step != run.state.step:
@@ -134,8 +134,9 @@ class StoreHandler(Handler):
             if key in run.info
         }
         extra: dict[str, Any] = {"remap": counts} if counts else {}
-        if "regrids" in run.info:
-            extra["regrids"] = int(run.info["regrids"])
+        for key in ("regrids", "tilings"):
+            if key in run.info:
+                extra[key] = int(run.info[key])
         if len(run.extras.get("warnings", [])):
             extra["warnings"] = [str(line) for line in run.extras["warnings"]]
         for key in (

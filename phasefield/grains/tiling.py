@@ -1,0 +1,91 @@
+"""Tiling a periodic grain structure: copies side by side, made independent by a seeded
+deformation of each copy.
+
+A periodic box of ``N`` grains tiled ``2 × 2`` (``2 × 2 × 2``) holds ``4N`` (``8N``) grains with
+the same size and neighbour statistics, but the copies are identical and the dynamics would keep
+them so (the tiled state keeps the old period exactly). Each copy is therefore deformed by its
+own smooth displacement ``u = ∇φ``, ``φ`` a Gaussian random field with correlation length
+``wavelength`` times ``sin²`` windows that vanish, with their slope, at the copy's faces (so the
+fields stay continuous across the seams and periodic), scaled so that ``max |u|`` is
+``amplitude``.
+
+The displacement is a gradient, not divergence-free, on purpose: in 2-D a grain's area changes
+at ``(π/3) μσ (n − 6)`` (von Neumann–Mullins), fixed by its topology, so an area-keeping
+deformation would leave every grain's vanishing time, and so the copies' whole sequence of
+topological events, as it was. ``∇ · u = ∇²φ`` moves area between neighbours by a relative
+amount of about ``2π amplitude / wavelength`` at most (a few per cent for the defaults of
+:class:`~phasefield.config.TileConfig`), small against the spread of the size distribution, so
+the copies' events come at different times and their evolutions part. The fields are resampled
+at ``x − u(x)`` by periodic linear interpolation (:func:`scipy.ndimage.map_coordinates`), on the
+host: a tiling is rare.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+from scipy import ndimage
+
+__all__ = ["displacement", "shaken", "tiled"]
+
+
+def tiled(values: Any, ndim: int, xp: Any, copies: int = 2) -> Any:
+    """``values`` (a field, or a stack with leading component axes) repeated ``copies`` times
+    along each of the last ``ndim`` axes."""
+    lead = values.ndim - ndim
+    return xp.tile(values, (1,) * lead + (copies,) * ndim)
+
+
+def _window(shape: tuple[int, ...]) -> np.ndarray:
+    """``Π sin²(π i / n)``: zero, with zero slope, at the faces of a copy of ``shape``."""
+    window = np.ones(shape)
+    for axis, n in enumerate(shape):
+        profile = np.sin(np.pi * (np.arange(n) + 0.5) / n) ** 2
+        view = [1] * len(shape)
+        view[axis] = n
+        window = window * profile.reshape(view)
+    return window
+
+
+def _smooth_noise(
+    shape: tuple[int, ...], wavelength: float, rng: np.random.Generator
+) -> np.ndarray:
+    """White noise filtered by a Gaussian of standard deviation ``wavelength / (2π)`` cells."""
+    noise = rng.standard_normal(shape)
+    return ndimage.gaussian_filter(noise, wavelength / (2 * np.pi), mode="wrap")
+
+
+def displacement(
+    copy_shape: tuple[int, ...],
+    copies: int,
+    wavelength: float,
+    amplitude: float,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """The displacement (cells) over the tiled grid, shape ``(ndim, *tiled shape)``: per copy the
+    gradient of a windowed random field, of largest magnitude ``amplitude`` (see the module's
+    docstring)."""
+    ndim = len(copy_shape)
+    shape = tuple(n * copies for n in copy_shape)
+    field = np.zeros((ndim, *shape))
+    window = _window(copy_shape)
+    for offset in itertools.product(range(copies), repeat=ndim):
+        where = tuple(slice(o * n, (o + 1) * n) for o, n in zip(offset, copy_shape, strict=True))
+        potential = window * _smooth_noise(copy_shape, wavelength, rng)
+        u = np.stack(np.gradient(potential))
+        largest = float(np.sqrt((u * u).sum(axis=0)).max())
+        field[(slice(None), *where)] = u * (amplitude / largest if largest > 0 else 0.0)
+    return field
+
+
+def shaken(values: np.ndarray, moved: np.ndarray) -> np.ndarray:
+    """``values`` (a host field or stack over the grid) sampled at ``x − u``, ``moved`` the
+    displacement of :func:`displacement`: periodic linear interpolation."""
+    ndim = moved.shape[0]
+    grid = np.indices(moved.shape[1:], dtype=np.float64)
+    where = grid - moved
+    if values.ndim == ndim:
+        return ndimage.map_coordinates(values, where, order=1, mode="grid-wrap")
+    return np.stack([shaken(component, moved) for component in values])
