@@ -3,7 +3,7 @@
 On a fixed grid the step is bound by the boundary relaxation time ℓ²/(8μσ) while the time to
 double the grain size grows like d², so each doubling costs four times the steps of the one
 before. With ``grid.regrid`` the width doubles with the spacing each time the grains have
-doubled (``widths`` interface widths), the step grows fourfold with it, and each doubling
+reached 16 interface widths, the step grows fourfold with it, and each doubling
 should cost the same steps (MODELLING.md: an anneal costs steps ∝ log(d_end/d_0)), on four
 times fewer cells.
 
@@ -30,28 +30,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _cases import run_case
+from _cases import normal_growth, run_case
 
 
 def _config(size: int, grains: int, end: float, every: int, regrid: bool) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "name": "coarsening",
-        "seed": 1,
-        "backend": "numpy",
-        "grid": {"shape": [size, size], "spacing": 1.0},
-        "time": {"dt": 0.5625, "end": end},
-        "output": {"every_steps": every, "fields": []},
-        "model": {
-            "kind": "grain_growth",
-            "order_parameters": 10,
-            "gb_energy": 1.0,
-            "gb_width": 3.0,
-            "gb_mobility": 1.0,
-        },
-        "initial": {"grains": {"kind": "voronoi", "count": grains}},
-    }
+    data = normal_growth(size, grains, end)
+    data["output"] = {"every_steps": every, "fields": []}
     if regrid:
-        data["grid"]["regrid"] = {"widths": 10.7, "max": 3}
+        data["grid"]["regrid"] = {"widths": 16.0, "max": 3}
     return data
 
 

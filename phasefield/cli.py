@@ -163,6 +163,11 @@ def _validate(args: argparse.Namespace) -> int:
         steps = f"adaptive steps from {config.time.dt:g} ({config.time.scheme})"
     elif steps is None:
         steps = f"about {config.total_steps} steps ({config.time.scheme})"
+        if grid.regrid is not None:
+            steps = (
+                f"at most {config.total_steps} steps ({config.time.scheme}; each regrid makes "
+                "the step four times longer)"
+            )
     print(
         f"# ok: {config.model.kind} on {'x'.join(map(str, grid.shape))} = {cells} cells, "
         f"{steps}, saves {cadence} to {config.store_path}"

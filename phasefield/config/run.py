@@ -116,7 +116,7 @@ class TileConfig(Strict):
         2, description="most tilings (each multiplies the cells by 4 in 2-D, 8 in 3-D)"
     )
     shake: PositiveFloat = Field(
-        0.01,
+        0.1,
         description="largest displacement of the seeded deformation that makes the copies "
         "independent, in mean grain diameters",
     )

@@ -12,10 +12,15 @@ fields stay continuous across the seams and periodic), scaled so that ``max |u|`
 The displacement is a gradient, not divergence-free, on purpose: in 2-D a grain's area changes
 at ``(π/3) μσ (n − 6)`` (von Neumann–Mullins), fixed by its topology, so an area-keeping
 deformation would leave every grain's vanishing time, and so the copies' whole sequence of
-topological events, as it was. ``∇ · u = ∇²φ`` moves area between neighbours by a relative
-amount of about ``2π amplitude / wavelength`` at most (a few per cent for the defaults of
-:class:`~phasefield.config.TileConfig`), small against the spread of the size distribution, so
-the copies' events come at different times and their evolutions part. The fields are resampled
+topological events, as it was. ``∇ · u = ∇²φ`` moves area between neighbours; with the defaults of
+:class:`~phasefield.config.TileConfig` (amplitude 0.1, wavelength 1 mean diameter) the spread of
+d/<d> right after a tiling is that of the grains before within 0.3 % and the mean neighbour
+count the same (tests/simulation/test_tiling.py), while the copies part: the fraction of one
+copy's boundary cells that are boundary cells of another fell from 1 to 0.75, 0.33 and 0.34
+(0.04 for unrelated structures) over the next doubling of the mean size (a 128² box of 80
+grains tiled at 39; with amplitude 0.01 it stayed at 0.97-0.99, with 0.05 at 0.86-0.97: 2-D
+curvature flow keeps a network's topology and smooths shape perturbations, so only a
+deformation that changes which events come first parts the copies). The fields are resampled
 at ``x − u(x)`` by periodic linear interpolation (:func:`scipy.ndimage.map_coordinates`), on the
 host: a tiling is rare.
 """
