@@ -48,7 +48,7 @@ def _config(size: int, grains: int, end: float, every: int, regrid: bool) -> dic
 def case(size: int, grains: int, end: float, every: int, regrid: bool) -> dict[str, Any]:
     """One run; the wall time of each save is recorded as it is written."""
     import phasefield as pf
-    from phasefield.simulation import store
+    from phasefield.simulation import writing as store
 
     walls: list[float] = []
     write = store.StoreWriter.write

@@ -5,8 +5,9 @@ With the interface width ℓ tied to the spacing h and both doubled when the mea
 diameter reaches ``grid.regrid.widths`` widths (or at ``grid.regrid.times``), the relaxation
 time ``τ = ℓ²/(8μσ)`` and the step ``dt ∝ τ`` grow fourfold at each regrid, as does the time
 the grains take to double in size (``d² ∝ μσt``): a whole anneal costs steps in proportion to
-``log(d_end/d_0)`` (``MODELLING.md``), not to ``(d_end/d_0)²``. The cell count falls fourfold
-per axis pair; the grain count per box falls as the grains grow.
+``log(d_end/d_0)`` (``MODELLING.md``), not to ``(d_end/d_0)²``. Each regrid divides the cell
+count by 4 (2-D) or 8 (3-D); the grain count per box falls as the grains grow, which tiling
+(:mod:`phasefield.simulation.tiling`) makes up for.
 
 A regrid, between two steps (:func:`regrid`):
 
@@ -25,8 +26,9 @@ A regrid, between two steps (:func:`regrid`):
    multistep scheme starts its history again), and ``time.dt`` is multiplied by four;
 4. handlers that hold grid-shaped state (the grain tracker's last id field) are told.
 
-The level (regrids made) is kept in the checkpoint's extras, so a resume rebuilds the grid,
-the model and the step of the level it stopped at (:func:`level_of`, :func:`build_level`), and
+The level (regrids made) and the tilings are kept in the checkpoint's extras, so a resume
+rebuilds the grid, the model and the step it stopped at (:func:`level_of`, :func:`build_level`),
+and
 the store writes each grid's fields in a group of its own (:func:`~phasefield.simulation.store.
 open_grids`).
 """
@@ -48,13 +50,21 @@ from ..timestepping import StepControl, make_stepper
 from .loop import Run
 
 __all__ = [
+    "FACTOR",
     "LEVEL",
+    "TILINGS",
+    "AtSaves",
     "Regridder",
     "build_level",
+    "config_grid",
+    "dt_scale",
     "grid_at",
+    "keys_at",
     "level_of",
     "regrid",
+    "replace_state",
     "step_control",
+    "tilings_of",
 ]
 
 #: The key of the level (regrids made) in the run's checkpointed extras.

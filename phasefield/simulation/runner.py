@@ -21,8 +21,9 @@ from .lock import StoreLock
 from .loop import Run, run_loop
 from .prepare import Prepared, check_store_state, initial_fields, prepare
 from .regrid import Regridder, build_level, dt_scale, level_of, step_control, tilings_of
-from .store import StoreWriter, open_run, remove_store, trim_store
+from .store import open_run, remove_store, trim_store
 from .tiling import Tiler
+from .writing import StoreWriter
 
 __all__ = ["initial_fields", "run", "step_control"]
 

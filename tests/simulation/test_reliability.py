@@ -15,6 +15,7 @@ import zarr
 import phasefield as pf
 from phasefield.cli import main
 from phasefield.simulation import store as store_module
+from phasefield.simulation import writing
 from phasefield.simulation.checkpoint import checkpoint_path
 from phasefield.simulation.lock import StoreLock, lock_path
 
@@ -98,14 +99,14 @@ def test_running_out_of_memory_mid_run_says_so(tmp_path, capsys, monkeypatch):
 def test_a_failed_write_marks_the_store_failed_and_keeps_the_earlier_saves(
     tmp_path, capsys, monkeypatch
 ):
-    original = store_module.StoreWriter.append
+    original = writing.StoreWriter.append
 
     def full(self, save):
         if self.saves == 3:
             raise OSError(errno.ENOSPC, "No space left on device")
         original(self, save)
 
-    monkeypatch.setattr(store_module.StoreWriter, "append", full)
+    monkeypatch.setattr(writing.StoreWriter, "append", full)
     path = write_config(tmp_path, config())
     out = tmp_path / "full.zarr"
     assert _cli("run", path, "--out", out, "--quiet") == 1

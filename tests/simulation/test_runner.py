@@ -137,7 +137,7 @@ def test_background_saves_give_the_same_store_and_resume_bit_identically(tmp_pat
 
 
 def test_a_failed_background_write_stops_the_run(tmp_path, monkeypatch):
-    from phasefield.simulation import store
+    from phasefield.simulation import writing as store
 
     def broken(self, save):
         if self.saves == 2:

@@ -11,7 +11,8 @@ import numpy as np
 
 from ...grid import Grid
 from ...handler import Handler, RunContext
-from ..store import Save, StoreWriter, set_status
+from ..store import set_status
+from ..writing import Save, StoreWriter
 from .guard import check_finite
 
 __all__ = ["BackgroundWrites", "StoreHandler"]
@@ -64,7 +65,7 @@ class BackgroundWrites:
 
 
 class StoreHandler(Handler):
-    """Writes saves through a :class:`~phasefield.simulation.store.StoreWriter`.
+    """Writes saves through a :class:`~phasefield.simulation.writing.StoreWriter`.
 
     Time-based save ``k`` is taken at exactly ``t = k * every`` or ``times[k - 1]`` (the loop
     lands on it); with a step cadence, every ``n`` steps. The first save is the initial state and
