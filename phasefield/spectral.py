@@ -45,12 +45,13 @@ class AxisSquares(tuple):
 
 def _kept(fine: int, coarse: int, half: bool) -> list[tuple[slice, slice]]:
     """The blocks ``(coarse index, fine index)`` of one spectral axis that truncation keeps
-    from ``fine`` cells to ``coarse``: frequencies ``0 … m/2 − 1`` and, on a full axis (not
-    the ``half`` spectrum of the real FFT's last axis), ``−m/2 + 1 … −1`` (``m`` = ``coarse``)."""
-    top = coarse // 2
-    blocks = [(slice(0, top), slice(0, top))]
-    if not half:
-        blocks.append((slice(top + 1, coarse), slice(fine - top + 1, fine)))
+    from ``fine`` cells to ``coarse`` (``m``): the ``⌈m/2⌉`` frequencies ``0, 1, …`` and, on a
+    full axis (not the ``half`` spectrum of the real FFT's last axis), the ``⌊(m − 1)/2⌋``
+    negative ones; for even ``m`` the Nyquist frequency ``m/2`` is left out (zero)."""
+    positive, negative = (coarse + 1) // 2, (coarse - 1) // 2
+    blocks = [(slice(0, positive), slice(0, positive))]
+    if not half and negative:
+        blocks.append((slice(coarse - negative, coarse), slice(fine - negative, fine)))
     return blocks
 
 

@@ -343,6 +343,13 @@ class RunConfig(Strict):
                 "interface widths across (the width doubles); below about 5 the remap's buffer "
                 "between grains on one order parameter hardly fits: 10 or more is safer"
             )
+        tile = self.grid.tile
+        if tile is not None and regrid is None:
+            growth = (2 ** len(self.grid.shape)) ** tile.max
+            found.append(
+                f"grid.tile: without grid.regrid, {tile.max} tiling(s) multiply the cells by "
+                f"{growth}; the memory check counts the starting grid only"
+            )
         return found
 
     @property

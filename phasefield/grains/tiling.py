@@ -79,7 +79,8 @@ def displacement(
     for offset in itertools.product(range(copies), repeat=ndim):
         where = tuple(slice(o * n, (o + 1) * n) for o, n in zip(offset, copy_shape, strict=True))
         potential = window * _smooth_noise(copy_shape, wavelength, rng)
-        u = np.stack(np.gradient(potential))
+        slopes = np.gradient(potential)  # a list of ndim arrays; one array in 1-D
+        u = np.stack(slopes) if ndim > 1 else slopes[np.newaxis]
         largest = float(np.sqrt((u * u).sum(axis=0)).max())
         field[(slice(None), *where)] = u * (amplitude / largest if largest > 0 else 0.0)
     return field
@@ -89,8 +90,13 @@ def shaken(values: np.ndarray, moved: np.ndarray) -> np.ndarray:
     """``values`` (a host field or stack over the grid) sampled at ``x − u``, ``moved`` the
     displacement of :func:`displacement`: periodic linear interpolation."""
     ndim = moved.shape[0]
-    grid = np.indices(moved.shape[1:], dtype=np.float64)
-    where = grid - moved
+    where = np.indices(moved.shape[1:], dtype=np.float64)
+    where -= moved
     if values.ndim == ndim:
         return ndimage.map_coordinates(values, where, order=1, mode="grid-wrap")
-    return np.stack([shaken(component, moved) for component in values])
+    out = np.empty_like(values)
+    for component in range(values.shape[0]):
+        ndimage.map_coordinates(
+            values[component], where, order=1, mode="grid-wrap", output=out[component]
+        )
+    return out

@@ -50,7 +50,7 @@ def write_movie(saves: Sequence[Any], name: str, path: Path, title: str, fps: in
     """A movie of field ``name`` over ``saves`` (one save each, as :class:`~phasefield.
     plotting.maps.MapFigure` takes them; one frame each, one colour scale and one colour per
     grain throughout), written to ``path``. Saves on different grids (a run that regrids) are
-    each drawn with their own extent: the box, and the scale bar, stay the same."""
+    each drawn with their own extent (a tiled box is drawn twice as long)."""
     writer = movie_writer(path, fps)
     if not path.parent.is_dir():
         raise PlotError(f"--movie {path}: no folder {path.parent}")

@@ -75,13 +75,16 @@ TILINGS = "tilings"
 FACTOR = 2
 
 
-def step_control(config: RunConfig) -> StepControl | None:
-    """The step-size control of ``time.adaptive``, if given."""
+def step_control(config: RunConfig, scale: float = 1.0) -> StepControl | None:
+    """The step-size control of ``time.adaptive``, if given; its step limits ``scale`` times
+    those of the config (after regrids, :func:`dt_scale`)."""
     adaptive = config.time.adaptive
     if adaptive is None:
         return None
     return StepControl(
-        adaptive.tolerance, dt_min=adaptive.dt_min or 0.0, dt_max=adaptive.dt_max or math.inf
+        adaptive.tolerance,
+        dt_min=scale * (adaptive.dt_min or 0.0),
+        dt_max=scale * (adaptive.dt_max or math.inf),
     )
 
 
@@ -116,7 +119,7 @@ def build_level(
     of ``grid`` (the config's grid): what a start and a resume build."""
     model = spec_of(config.model.kind).build(keys_at(config.model, level))
     space = SpectralSpace(grid_at(grid, level, tilings), backend, config.dtype)
-    stepper = make_stepper(config.time.scheme, model, space, step_control(config))
+    stepper = make_stepper(config.time.scheme, model, space, step_control(config, dt_scale(level)))
     return model, space, stepper
 
 

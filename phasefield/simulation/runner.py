@@ -154,6 +154,9 @@ def _write(prepared: Prepared, progress: bool | None) -> None:
         current.saves = checkpoint.saves
         current.save_index = checkpoint.save_index
         current.extras = dict(checkpoint.extras)
+        for key, count in (("regrids", level), ("tilings", tilings_of(extras))):
+            if count:
+                current.info[key] = count
         current.info["last_saved_step"] = int(open_run(path)["step"].values[-1])
     handlers: list[Handler] = [BlowUpGuard(every=20 if array_backend.asynchronous else 1)]
     handlers += spec.handlers(config.model, config.time.dt, grid)

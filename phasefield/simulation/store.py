@@ -264,15 +264,26 @@ def _in_store_order(dataset: xr.Dataset) -> xr.Dataset:
 
 
 def _committed_only(
-    path: Path, group: zarr.Group, arrays: Mapping[str, zarr.Array], saves: int
+    path: Path,
+    group: zarr.Group,
+    arrays: Mapping[str, zarr.Array],
+    saves: int,
+    name_of_group: str | None = None,
 ) -> xr.Dataset:
-    """A store whose last save was cut short (some series longer than the committed saves):
-    each variable opened on its own and cut to the committed saves."""
+    """A store (or its group ``name_of_group``) whose last save was cut short (some series
+    longer than the committed saves): each variable opened on its own and cut to the
+    committed saves."""
     parts = []
     for name in arrays:
         others = [other for other in arrays if other != name]
         with _quiet_partials():
-            dataset = xr.open_zarr(path, consolidated=False, chunks=None, drop_variables=others)
+            dataset = xr.open_zarr(
+                path,
+                group=name_of_group,
+                consolidated=False,
+                chunks=None,
+                drop_variables=others,
+            )
         parts.append(dataset.isel({TIME: slice(0, saves)}).drop_vars(TIME, errors="ignore"))
     merged = xr.merge(parts, combine_attrs="override", compat="override", join="outer")
     times = np.asarray(arrays[TIME][:saves])
@@ -308,11 +319,15 @@ def open_grids(path: str | Path, root: xr.Dataset | None = None) -> list[xr.Data
     try:
         for number in range(int(index.max()) + 1 if index.size else 0):
             saves = np.flatnonzero(index == number)
-            with _quiet_partials():
-                fields = xr.open_zarr(
-                    path, group=grid_group(number), consolidated=False, chunks=None
-                )
-            fields = fields.isel({TIME: slice(0, saves.size)}).drop_vars(TIME)
+            name = grid_group(number)
+            group = zarr_group(path)[name]
+            arrays = _time_arrays(group)  # type: ignore[arg-type]
+            if all(int(array.shape[0]) == saves.size for array in arrays.values()):
+                with _quiet_partials():
+                    fields = xr.open_zarr(path, group=name, consolidated=False, chunks=None)
+            else:  # a save cut short, or being written: its entries are not committed
+                fields = _committed_only(path, group, arrays, saves.size, name)  # type: ignore[arg-type]
+            fields = fields.drop_vars(TIME)
             series = root.isel({TIME: saves})
             merged = xr.merge([series, fields], combine_attrs="override", join="exact")
             grid_attrs = {"grid_" + key: value for key, value in fields.attrs.items()}

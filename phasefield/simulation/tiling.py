@@ -1,16 +1,19 @@
 """Keeping enough grains: when a save counts fewer than ``grid.tile.grains`` grains, the periodic
-box is tiled ``2 × 2`` (``2 × 2 × 2``), cells unchanged, and the copies are made independent by a
-seeded, area-keeping deformation of each (:mod:`phasefield.grains.tiling`).
+box is tiled ``2 × 2`` (``2 × 2 × 2``), cells unchanged, and the copies are made to part by a
+seeded deformation of each (:mod:`phasefield.grains.tiling`).
 
 As grains grow in a fixed box their number falls until the few left feel the box (a grain
 cannot outgrow it; the size distribution and the neighbour counts lose their tails). Tiling
 renormalises the state: the box holds ``4×`` (``8×``) the grains with the same distribution of
-sizes and neighbours, so the run goes on as a run in a larger box would. With regridding the two
-together keep the cell count and the grain count within a factor of four of their starts for as
-many doublings of the grain size as wanted.
+sizes and neighbours, so the run goes on as a run in a larger box would, as far as the copies
+have parted (benchmarks/RESULTS.md measures how far: they stay alike for a while, and the
+tiled runs grew 4–11 % faster than a box four times larger over the next doubling). With
+regridding the two together keep the cell count and the grain count within a factor of
+``2^ndim`` of their starts for as many doublings of the grain size as wanted.
 
 The deformation has correlation length ``grid.tile.shake_wavelength`` and amplitude
-``grid.tile.shake`` (both in mean grain diameters of the save that triggered it), drawn from
+``grid.tile.shake`` (both in mean grain diameters of the save that triggered it, counted in
+cells of the smallest spacing), drawn from
 the run's random stream (so a resume reproduces it), and moves each copy's boundaries and
 junctions differently; without it the copies would stay identical (the dynamics keep the old
 period). Order parameters are resampled at the displaced points; the model then relaxes the
@@ -21,6 +24,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+
+import numpy as np
 
 from ..config import TileConfig
 from ..grains.tiling import displacement, shaken, tiled
@@ -45,9 +50,10 @@ def tile(run: Run, settings: TileConfig, diameter: float, handlers: Sequence[Han
         run.state.rng,
     )
     fields = {}
-    for name in run.config.fields:
-        host = backend.to_host(tiled(run.state.fields[name], grid.ndim, backend.xp, FACTOR))
+    for name in run.config.fields:  # tiled on the host: one tiled copy at a time there
+        host = tiled(backend.to_host(run.state.fields[name]), grid.ndim, np, FACTOR)
         fields[name] = backend.asarray(shaken(host, moved), run.space.dtype)
+        del host
     tilings = tilings_of(run.extras) + 1
     replace_state(run, fields, level_of(run.extras), tilings, handlers, "tiled")
     run.info["tilings"] = tilings

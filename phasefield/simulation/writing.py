@@ -226,11 +226,11 @@ class StoreWriter:
             index, written = self._grid_index(save)
             group[GRID].append(np.array([index], dtype=np.int64), axis=0)  # type: ignore[union-attr]
             fields = group[grid_group(index)]  # type: ignore[assignment]
-            if not written:
-                fields[TIME].append(np.array([save.time], dtype=np.float64), axis=0)  # type: ignore[union-attr]
         if not written:
             for name, values in save.fields.items():
                 fields[name].append(self._stored(values, grid)[np.newaxis], axis=0)  # type: ignore[union-attr]
+            if self.by_grid:  # the grid's t last, as the root's
+                fields[TIME].append(np.array([save.time], dtype=np.float64), axis=0)  # type: ignore[union-attr]
         for name, value in save.scalars.items():
             group[name].append(_scalar(value), axis=0)  # type: ignore[union-attr]
         for name, (_dims, values) in save.series.items():

@@ -54,6 +54,20 @@ def test_coarsening_keeps_the_modes_of_the_coarse_grid_and_the_mean():
     np.testing.assert_allclose(stack[1], -2 * kept(xc, yc), atol=1e-13)
 
 
+def test_an_odd_coarse_grid_keeps_every_mode_it_carries():
+    """10² -> 5²: five cells carry frequencies 0, ±1, ±2 (no Nyquist mode): all kept."""
+    fine = SpectralSpace(Grid((10, 10)), get_backend("numpy"), np.float64)
+    coarse = SpectralSpace(Grid((5, 5), 2.0), get_backend("numpy"), np.float64)
+    x, y = fine.grid.mesh()
+    xc, yc = coarse.grid.mesh()
+
+    def field(x, y):
+        return 1 + np.cos(2 * np.pi * 2 * x / 10) * np.sin(2 * np.pi * 2 * y / 10)
+
+    result = fine.coarsen(np.ascontiguousarray(np.broadcast_to(field(x, y), (10, 10))), coarse)
+    np.testing.assert_allclose(result, field(xc, yc), atol=1e-14)
+
+
 def test_a_grid_that_cannot_halve_is_refused():
     with pytest.raises(ValueError, match="multiple of 2"):
         Grid((30, 31)).coarsened()
@@ -165,3 +179,25 @@ def test_the_size_trigger_compares_with_the_width_of_the_grid_in_use():
         assert regridder.due(run) is expected, (level, size)
         run.info["last_saved_step"] = 11  # sizes are those of a save of this very step
         assert regridder.due(run) is False
+
+
+def test_a_save_cut_short_on_a_grid_is_not_shown(tmp_path):
+    """A save killed after its fields reached a grid's group (the root not yet committed) is
+    invisible to open_grids, as to open_run; a resume's trim removes it."""
+    import zarr
+
+    from phasefield.simulation.store import trim_store
+    from phasefield.simulation.writing import Save, StoreWriter
+
+    fine, coarse = Grid((16, 16)), Grid((8, 8), 2.0)
+    writer = StoreWriter(tmp_path / "s.zarr", fine, {"phasefield_version": "test"}, by_grid=True)
+    for time, grid in ((0.0, fine), (1.0, fine), (2.0, coarse)):
+        field = np.full(grid.shape, time)
+        writer.write(Save(time, int(time), {"c": field}, {"c_mean": time}, grid=grid))
+    group = zarr.open_group(tmp_path / "s.zarr", mode="r+")["grid_1"]
+    group["c"].append(np.full((1, 8, 8), 3.0), axis=0)  # the next save, cut short
+    grids = open_grids(tmp_path / "s.zarr")
+    assert [list(g.t.values) for g in grids] == [[0.0, 1.0], [2.0]]
+    assert float(grids[1].c.isel(t=-1).mean()) == 2.0
+    trim_store(tmp_path / "s.zarr", 2)  # a resume from the checkpoint of save 2
+    assert [list(g.t.values) for g in open_grids(tmp_path / "s.zarr")] == [[0.0, 1.0]]
