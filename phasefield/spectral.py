@@ -231,12 +231,12 @@ class SpectralSpace:
         """``real`` (a field or a stack) on the ``coarse`` space, by truncation of its spectrum.
 
         Every Fourier mode the coarse grid carries is kept with its normalised coefficient; the
-        modes above its Nyquist frequency are dropped, and so is the coarse Nyquist mode itself
-        (its sine part is not on the coarse grid, and the fine grid's ``±N/4`` modes alias onto
-        it). ``û₀``, the mean, is copied: a conserved field keeps its mean to round-off. The
-        result is the least-squares best field on the coarse grid (the L² projection onto its
-        modes); a field is carried without loss when its spectrum above a quarter of the fine
-        grid's wavenumbers is negligible.
+        modes above its Nyquist frequency are dropped, and so, on an axis of an even number of
+        coarse cells, is the coarse Nyquist mode itself (its sine part is not on the coarse
+        grid, and the fine grid's ``±N/4`` modes alias onto it). ``û₀``, the mean, is copied:
+        a conserved field keeps its mean to round-off. The result is the least-squares best
+        field on the coarse grid (the L² projection onto its modes); a field is carried without
+        loss when its spectrum above a quarter of the fine grid's wavenumbers is negligible.
 
         Parameters
         ----------

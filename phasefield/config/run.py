@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from ..grid import Grid
 from ..handler import Cadence
 from ..models.keys import ModelKeys
 from ..models.registry import MODELS
@@ -169,6 +170,11 @@ class GridConfig(Strict):
         if isinstance(self.spacing, list):
             return tuple(self.spacing)
         return (self.spacing,) * len(self.shape)
+
+    @property
+    def grid(self) -> Grid:
+        """The grid the run starts on."""
+        return Grid(self.shape, self.spacings)
 
 
 class AdaptiveConfig(Strict):

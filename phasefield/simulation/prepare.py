@@ -98,7 +98,7 @@ def prepare(
         except StoreError as err:
             raise ConfigError([str(err)]) from None
         checkpoint = load_checkpoint(path, expected, committed)
-    grid = Grid(config.grid.shape, config.grid.spacings)
+    grid = config.grid.grid
     _check_memory(config, array_backend)
     fields = None
     if checkpoint is None:

@@ -27,8 +27,7 @@ A regrid, between two steps (:func:`regrid`):
 4. handlers that hold grid-shaped state (the grain tracker's last id field) are told.
 
 The level (regrids made) and the tilings are kept in the checkpoint's extras, so a resume
-rebuilds the grid, the model and the step it stopped at (:func:`level_of`, :func:`build_level`),
-and
+rebuilds the grid, the model and the step it stopped at (:func:`level_of`, :func:`build_level`);
 the store writes each grid's fields in a group of its own (:func:`~phasefield.simulation.store.
 open_grids`).
 """
@@ -36,7 +35,7 @@ open_grids`).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..config import RegridConfig, RunConfig
@@ -56,7 +55,6 @@ __all__ = [
     "AtSaves",
     "Regridder",
     "build_level",
-    "config_grid",
     "dt_scale",
     "grid_at",
     "keys_at",
@@ -130,17 +128,21 @@ def tilings_of(extras: dict[str, Any]) -> int:
 
 def replace_state(
     run: Run,
-    fields: dict[str, Any],
+    fields_on: Callable[[SpectralSpace], dict[str, Any]],
     level: int,
     tilings: int,
     handlers: Sequence[Handler],
     how: str,
 ) -> None:
-    """Rebuild ``run`` on the grid of ``level`` and ``tilings`` from ``fields`` (on that grid),
-    at the same time and step with the same random stream (a multistep scheme's history
-    starts again), and tell ``handlers`` (see :meth:`Handler.resized`)."""
-    model, space, stepper = build_level(run.config, config_grid(run), run.backend, level, tilings)
+    """Rebuild ``run`` on the grid of ``level`` and ``tilings`` from the fields
+    ``fields_on(space)`` gives on that grid's space, at the same time and step with the same
+    random stream (a multistep scheme's history starts again), and tell ``handlers`` (see
+    :meth:`Handler.resized`)."""
+    model, space, stepper = build_level(
+        run.config, run.config.grid.grid, run.backend, level, tilings
+    )
     state = run.state
+    fields = fields_on(space)
     run.state = stepper.initialise(fields, time=state.time, step=state.step, rng=state.rng)
     run.model, run.space, run.stepper = model, space, stepper
     run.extras[LEVEL], run.extras[TILINGS] = level, tilings
@@ -155,21 +157,19 @@ def regrid(run: Run, handlers: Sequence[Handler] = ()) -> None:
     run.flush_saves()  # a save in flight holds the old grid's fields
     config, state, old = run.config, run.state, run.space
     level = level_of(run.extras) + 1
-    coarse_space = SpectralSpace(old.grid.coarsened(FACTOR), run.backend, config.dtype)
     profiles = config.model.regrid_fields
-    coarse = {}
-    for name in config.fields:
-        values = state.fields[name]
-        if profiles.get(name) == "profile":
-            values = widened_profile(values, run.backend.xp)
-        coarse[name] = old.coarsen(values, coarse_space)
+
+    def coarse(space: SpectralSpace) -> dict[str, Any]:
+        fields = {}
+        for name in config.fields:
+            values = state.fields[name]
+            if profiles.get(name) == "profile":
+                values = widened_profile(values, run.backend.xp)
+            fields[name] = old.coarsen(values, space)
+        return fields
+
     replace_state(run, coarse, level, tilings_of(run.extras), handlers, "coarsened")
     run.info["regrids"] = level
-
-
-def config_grid(run: Run) -> Grid:
-    """The grid of ``run``'s config (level 0)."""
-    return Grid(tuple(run.config.grid.shape), run.config.grid.spacings)
 
 
 class AtSaves(Handler):
@@ -211,9 +211,9 @@ class Regridder(AtSaves):
 
     def due(self, run: Any) -> bool:
         level = level_of(run.extras)
-        if level >= self.settings.levels:
-            return False
         settings = self.settings
+        if level >= settings.levels:
+            return False
         if settings.times is not None:
             return run.state.time >= settings.times[level]
         size = self.saved(run, run.config.model.regrid_size)

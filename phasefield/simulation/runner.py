@@ -120,8 +120,8 @@ def _write(prepared: Prepared, progress: bool | None) -> None:
     elif path.exists():  # --overwrite, or a --resume of a run that never checkpointed
         remove_store(path)
     extras = checkpoint.extras if checkpoint is not None else {}
-    level = level_of(extras)
-    model, space, stepper = build_level(config, grid, array_backend, level, tilings_of(extras))
+    level, tilings = level_of(extras), tilings_of(extras)
+    model, space, stepper = build_level(config, grid, array_backend, level, tilings)
     if checkpoint is not None:
         trim_store(path, checkpoint.saves)
         state = stepper.restore(
@@ -154,7 +154,7 @@ def _write(prepared: Prepared, progress: bool | None) -> None:
         current.saves = checkpoint.saves
         current.save_index = checkpoint.save_index
         current.extras = dict(checkpoint.extras)
-        for key, count in (("regrids", level), ("tilings", tilings_of(extras))):
+        for key, count in (("regrids", level), ("tilings", tilings)):
             if count:
                 current.info[key] = count
         current.info["last_saved_step"] = int(open_run(path)["step"].values[-1])

@@ -30,6 +30,7 @@ import numpy as np
 from ..config import TileConfig
 from ..grains.tiling import displacement, shaken, tiled
 from ..handler import Handler
+from ..spectral import SpectralSpace
 from .loop import Run
 from .regrid import FACTOR, AtSaves, level_of, replace_state, tilings_of
 
@@ -49,13 +50,18 @@ def tile(run: Run, settings: TileConfig, diameter: float, handlers: Sequence[Han
         settings.shake * cells,
         run.state.rng,
     )
-    fields = {}
-    for name in run.config.fields:  # tiled on the host: one tiled copy at a time there
-        host = tiled(backend.to_host(run.state.fields[name]), grid.ndim, np, FACTOR)
-        fields[name] = backend.asarray(shaken(host, moved), run.space.dtype)
-        del host
+    state = run.state
+
+    def copies(space: SpectralSpace) -> dict[str, Any]:
+        fields = {}
+        for name in run.config.fields:  # tiled on the host: one tiled field at a time there
+            host = tiled(backend.to_host(state.fields[name]), grid.ndim, np, FACTOR)
+            fields[name] = backend.asarray(shaken(host, moved), space.dtype)
+            del host
+        return fields
+
     tilings = tilings_of(run.extras) + 1
-    replace_state(run, fields, level_of(run.extras), tilings, handlers, "tiled")
+    replace_state(run, copies, level_of(run.extras), tilings, handlers, "tiled")
     run.info["tilings"] = tilings
 
 

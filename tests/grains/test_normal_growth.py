@@ -11,17 +11,15 @@ import phasefield as pf
 TAU = 3.0**2 / 8  # relaxation time of a 3-cell boundary with mu = sigma = 1
 
 
-def run_2000_grains(
-    tmp_path, order_parameters, end, fields=("grain_id",), every=22.5, times=None, regrid=None
-):
-    output = {"every": every} if times is None else {"times": [float(t) for t in times]}
-    config = {
+def normal_growth(shape, count, order_parameters, dt, end, output, seed):
+    """A Voronoi start of ``count`` grains growing with σ = μ = 1 and a 3-cell boundary."""
+    return {
         "name": f"normal-{order_parameters}",
-        "seed": 5,
+        "seed": seed,
         "backend": "numpy",
-        "grid": {"shape": [640, 640]},
-        "time": {"dt": 0.5 * TAU, "end": end},
-        "output": {**output, "fields": list(fields)},
+        "grid": {"shape": list(shape)},
+        "time": {"dt": dt, "end": end},
+        "output": output,
         "model": {
             "kind": "grain_growth",
             "order_parameters": order_parameters,
@@ -29,8 +27,16 @@ def run_2000_grains(
             "gb_width": 3.0,
             "gb_mobility": 1.0,
         },
-        "initial": {"grains": {"kind": "voronoi", "count": 2000}},
+        "initial": {"grains": {"kind": "voronoi", "count": count}},
     }
+
+
+def run_2000_grains(
+    tmp_path, order_parameters, end, fields=("grain_id",), every=22.5, times=None, regrid=None
+):
+    output = {"every": every} if times is None else {"times": [float(t) for t in times]}
+    output["fields"] = list(fields)
+    config = normal_growth((640, 640), 2000, order_parameters, 0.5 * TAU, end, output, seed=5)
     if regrid is not None:
         config["grid"]["regrid"] = regrid
     name = f"p{order_parameters}{'-regrid' if regrid else ''}.zarr"
@@ -112,22 +118,8 @@ def test_the_growth_constant_at_the_configs_step_is_the_fine_step_value(tmp_path
     would pass a scheme that moved every boundary 40 % too slowly (IMEX Euler at τ/2)."""
     constants = {}
     for fraction in (0.5, 0.05):
-        config = {
-            "name": f"k-{fraction}",
-            "seed": 2,
-            "backend": "numpy",
-            "grid": {"shape": [256, 256]},
-            "time": {"dt": fraction * TAU, "end": 450.0},
-            "output": {"every": 22.5, "fields": []},
-            "model": {
-                "kind": "grain_growth",
-                "order_parameters": 10,
-                "gb_energy": 1.0,
-                "gb_width": 3.0,
-                "gb_mobility": 1.0,
-            },
-            "initial": {"grains": {"kind": "voronoi", "count": 320}},
-        }
+        output = {"every": 22.5, "fields": []}
+        config = normal_growth((256, 256), 320, 10, fraction * TAU, 450.0, output, seed=2)
         ds = pf.run(config, out=tmp_path / f"k{fraction}.zarr")
         times, sizes = ds.t.values, ds.mean_grain_size.values
         start = np.searchsorted(times, 90.0)
