@@ -11,12 +11,13 @@ unit is an error, not a silent factor of ten thousand.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import importlib.util
 import itertools
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -32,6 +33,7 @@ from pydantic import (
 )
 
 from .expression import ExpressionError, parse_expression
+from .observations import ObservationSet, load_observations
 from .schema.errors import ConfigError, format_validation_error
 from .schema.files import read_yaml_mapping
 
@@ -62,6 +64,9 @@ class Quantity(_Section):
     unit: str
     source: str = Field(min_length=3)
     note: str | None = None
+    fit_targets: tuple[str, ...] = Field(
+        default=(), description="ids of the observations a fitted quantity was fitted to"
+    )
 
     @model_validator(mode="after")
     def _one_of(self) -> Quantity:
@@ -255,6 +260,10 @@ class AlMgMaterial(_Section):
 
     name: str
     title: str
+    observations: str | None = Field(
+        default=None,
+        description="the observation file (relative to the material file) that fit_targets name",
+    )
     temperature_range: TemperatureRange
     molar_mass: MolarMasses
     thermodynamics: Thermodynamics
@@ -262,6 +271,71 @@ class AlMgMaterial(_Section):
     interfaces: Interfaces
     structure: Structure
     schwarz: Schwarz
+
+    def fitted(self) -> dict[str, tuple[str, ...]]:
+        """The fitted quantities, by key (``schwarz.loss_energy``), with their fit targets."""
+        return {key: q.fit_targets for key, q in _quantities(self) if q.fit_targets}
+
+    def observation_set(self) -> ObservationSet | None:
+        """The observations this material's fits name (:mod:`phasefield.observations`)."""
+        return load_observations(Path(self.observations)) if self.observations else None
+
+
+def _quantities(section: BaseModel, prefix: str = "") -> Iterator[tuple[str, Quantity]]:
+    """Every :class:`Quantity` of a material, with its dotted key."""
+    for name in type(section).model_fields:
+        value = getattr(section, name)
+        items = enumerate(value) if isinstance(value, list) else [(None, value)]
+        for index, item in items:
+            key = f"{prefix}{name}" if index is None else f"{prefix}{name}.{index}"
+            if isinstance(item, Quantity):
+                yield key, item
+            elif isinstance(item, BaseModel):
+                yield from _quantities(item, f"{key}.")
+
+
+def _is_fitted(source: str) -> bool:
+    return source.lstrip().lower().startswith("fitted")
+
+
+def _check_fits(material: AlMgMaterial, path: Path) -> AlMgMaterial:
+    """Every fitted quantity names its fit targets, every target is an observation of the file
+    the material names, and only fitted quantities have targets; the observation file's path is
+    made absolute."""
+    problems: list[str] = []
+    observations = None
+    if material.observations is not None:
+        where = (path.parent / material.observations).resolve()
+        observations = load_observations(where)
+        material = material.model_copy(update={"observations": str(where)})
+    for key, quantity in _quantities(material):
+        fitted = _is_fitted(quantity.source)
+        if fitted and not quantity.fit_targets:
+            problems.append(
+                f"{path}: {key}: a fitted quantity names the observations it was fitted to "
+                "(fit_targets: [observation ids])"
+            )
+        elif quantity.fit_targets and not fitted:
+            problems.append(
+                f"{path}: {key}.fit_targets: only a fitted quantity has fit targets (its source "
+                "says 'fitted: ...'); remove them or say how it was fitted"
+            )
+        elif quantity.fit_targets and observations is None:
+            problems.append(
+                f"{path}: {key}.fit_targets: the material names no observation file (add "
+                "observations: <file> at its top)"
+            )
+        for target in quantity.fit_targets if observations is not None else ():
+            if target not in observations:
+                close = difflib.get_close_matches(target, observations.ids(), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                problems.append(
+                    f"{path}: {key}.fit_targets: no observation {target!r} in "
+                    f"{material.observations}{hint}"
+                )
+    if problems:
+        raise ConfigError(problems)
+    return material
 
 
 def _bundled_folder() -> Path | None:
@@ -352,4 +426,4 @@ def _read_material(path: Path) -> AlMgMaterial:
         raise ConfigError(
             [f"{path}: {line}" for line in format_validation_error(err, data, AlMgMaterial)]
         ) from None
-    return material
+    return _check_fits(material, path)
