@@ -32,7 +32,20 @@ import xarray as xr
 import yaml
 
 from ...dims import TIME
+from ...materials import load_material
+from ...observations import ObservationSet
+from ...schema.errors import ConfigError
 from ...tables import aligned
+from .comparison import (
+    DERIVED,
+    FIT_TARGET,
+    PREDICTION,
+    ROW_VALUES,
+    cell_role,
+    compare,
+    role_counts,
+    write_comparison,
+)
 
 __all__ = [
     "ANNEAL_REPORT",
@@ -66,11 +79,11 @@ class AnnealRow:
     name: str
     store: str
     status: str  # the run's status: "complete", or "running" for a run still going or stopped
+    material: str = "al_mg"  # the run's model.material (a bundled name or a path)
 
 
-def _tags(dataset: xr.Dataset) -> dict[str, Any]:
-    config = yaml.safe_load(dataset.attrs.get("config", "")) or {}
-    return dict(config.get("tags") or {})
+def _config(dataset: xr.Dataset) -> dict[str, Any]:
+    return dict(yaml.safe_load(dataset.attrs.get("config", "")) or {})
 
 
 def _growth_constant(times: np.ndarray, sizes: np.ndarray) -> float:
@@ -88,7 +101,8 @@ def _growth_constant(times: np.ndarray, sizes: np.ndarray) -> float:
 def anneal_row(dataset: xr.Dataset, path: Path) -> AnnealRow:
     """The report's row for one ``al_mg`` store (``dataset``, opened from ``path``), which
     holds at least one save."""
-    tags = _tags(dataset)
+    config = _config(dataset)
+    tags = dict(config.get("tags") or {})
     times = dataset[TIME].values.astype(float)
     sizes = dataset["mean_grain_size"].values.astype(float)
     end = float(times[-1])
@@ -118,6 +132,7 @@ def anneal_row(dataset: xr.Dataset, path: Path) -> AnnealRow:
         name=str(dataset.attrs.get("name", "")),
         store=str(path),
         status=str(dataset.attrs.get("status", "unknown")),
+        material=str((config.get("model") or {}).get("material", "al_mg")),
     )
 
 
@@ -137,14 +152,49 @@ _COLUMNS = (
 )
 
 
-def format_table(rows: Sequence[AnnealRow]) -> str:
-    """The rows as an aligned text table."""
+#: Columns whose cells carry their role (a letter, :data:`ROLE_LETTERS`): attribute -> quantity.
+_ROLE_COLUMNS = {attribute: quantity for quantity, attribute in ROW_VALUES.items()}
+ROLE_LETTERS = {FIT_TARGET: "F", PREDICTION: "P", DERIVED: "D"}
+
+
+def format_table(rows: Sequence[AnnealRow], protocol: Protocol | None = None) -> str:
+    """The rows as an aligned text table, each value of the compared quantities followed by its
+    role (``F`` fit target, ``P`` prediction, ``D`` derived; :func:`cell_role`)."""
+    observations, targets = protocol if protocol is not None else (None, {})
     cells = []
     for row in rows:
         values = asdict(row)
         values["anneal_time"] = values["anneal_time"] / 3600.0
-        cells.append([fmt.format(values[key]) for _, key, fmt in _COLUMNS])
+        line = []
+        for _, key, fmt in _COLUMNS:
+            text = fmt.format(values[key])
+            if key in _ROLE_COLUMNS:
+                role = cell_role(row, _ROLE_COLUMNS[key], observations, targets)
+                text = f"{text} {ROLE_LETTERS[role]}"
+            line.append(text)
+        cells.append(line)
     return "\n".join(aligned([title for title, _, _ in _COLUMNS], cells))
+
+
+#: The observations a report compares with and, by observation id, the material keys fitted to
+#: each (:meth:`~phasefield.materials.AlMgMaterial.fitted`).
+Protocol = tuple[ObservationSet | None, dict[str, list[str]]]
+
+
+def protocol_of(rows: Sequence[AnnealRow]) -> Protocol:
+    """The observations and fit targets of the rows' material (the first row's), or none when
+    the material cannot be read or names no observation file."""
+    if not rows:
+        return None, {}
+    try:
+        material = load_material(rows[0].material, Path(rows[0].store).parent)
+    except ConfigError:
+        return None, {}
+    targets: dict[str, list[str]] = {}
+    for key, ids in material.fitted().items():
+        for identifier in ids:
+            targets.setdefault(identifier, []).append(key)
+    return material.observation_set(), targets
 
 
 class AnnealReport:
@@ -160,23 +210,35 @@ class AnnealReport:
         )
 
     def table(self, rows: Sequence[AnnealRow]) -> str:
-        return format_table(rows)
+        return format_table(rows, protocol_of(rows))
 
     def notes(self, rows: Sequence[AnnealRow]) -> list[str]:
-        derived = [r.name for r in rows if r.grain_size_from == "derived"]
-        if not derived:
-            return []
-        return [
-            "d from 'derived': grain size at the anneal time from d^2 = d0^2 + k t, k fitted "
-            f"over the simulated time ({len(derived)} runs)"
+        lines = [
+            "roles: F fit target (a fitted material number was fitted to it), P prediction, "
+            "D derived (not simulated to the anneal time)"
         ]
+        derived = [r.name for r in rows if r.grain_size_from == "derived"]
+        if derived:
+            lines.append(
+                "d from 'derived': grain size at the anneal time from d^2 = d0^2 + k t, k fitted "
+                f"over the simulated time ({len(derived)} runs)"
+            )
+        observations, targets = protocol_of(rows)
+        if observations is not None:
+            comparisons = compare(rows, observations, targets)
+            lines.append(f"against the observations: {role_counts(comparisons)}")
+        return lines
 
     def figures(
         self, rows: Sequence[AnnealRow], folder: Path, open_store: Callable[[Path], xr.Dataset]
     ) -> list[Path]:
         from .figures import report_figures
 
-        return report_figures(rows, folder, open_store)
+        files = report_figures(rows, folder, open_store)
+        observations, targets = protocol_of(rows)
+        if observations is not None:
+            files += write_comparison(compare(rows, observations, targets), folder)
+        return files
 
 
 #: The hook the registry names.
