@@ -42,6 +42,8 @@ LONG_NAMES: Mapping[str, str] = {
     "grain_id": "grain id",
     "f_schwarz": "Schwarz-structure fraction",
     "free_energy": "total free energy",
+    "free_energy_bulk": "bulk (homogeneous) part of the free energy",
+    "free_energy_gradient": "gradient part of the free energy",
     "c_mean": "mean concentration",
     "phi_mean": "mean phase field",
     "grain_count": "number of grains",

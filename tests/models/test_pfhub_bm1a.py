@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,17 @@ import pytest
 import phasefield as pf
 
 CONFIG = Path(__file__).parents[2] / "runs" / "pfhub_bm1a.yaml"
+# F(1000) and F(10000) of the published submissions; the file says where they come from
+PUBLISHED = Path(__file__).parents[1] / "data" / "pfhub_bm1a_free_energy.csv"
+WIDENING = 0.03  # each side of the submissions' range
+
+
+def published_range(column: str) -> tuple[float, float]:
+    """The smallest and largest value of ``column`` across the published submissions."""
+    with PUBLISHED.open(encoding="utf-8") as file:
+        rows = csv.DictReader(line for line in file if not line.startswith("#"))
+        values = [float(row[column]) for row in rows]
+    return min(values), max(values)
 
 
 @pytest.mark.slow
@@ -24,3 +36,10 @@ def test_bm1a_to_t_10000(tmp_path):
     # decomposed into the two wells (the plateaus sit near c_alpha = 0.3 and c_beta = 0.7)
     assert np.quantile(c, 0.05) < 0.32
     assert np.quantile(c, 0.95) > 0.68
+    # F(t) within the published submissions' range, widened by 3 % each side
+    for time, column in ((1000.0, "F_1000"), (10000.0, "F_10000")):
+        low, high = published_range(column)
+        ours = float(ds.free_energy.sel(t=time).values)
+        assert (1 - WIDENING) * low <= ours <= (1 + WIDENING) * high, (
+            f"F({time:g}) = {ours:.4f}, published {low:.4f} to {high:.4f}"
+        )

@@ -149,12 +149,18 @@ class CahnHilliard(SpectralModel):
             divergence += gradient
 
     def scalars(self, state: State, space: SpectralSpace) -> dict[str, float]:
+        """``free_energy`` and its two parts, ``free_energy_bulk`` (``Σ f(c)`` over the cells
+        times the cell volume) and ``free_energy_gradient`` (``κ/2 ∫|∇c|²`` by Parseval, with
+        the same ``|k|²`` as the scheme's Laplacian), and ``c_mean``."""
         grid = space.grid
-        bulk = space.backend.reduce_sum(
+        density = space.backend.reduce_sum(
             _DENSITY, {"c": state.fields["c"], **self.free_energy.parameters}
         )
-        gradient = space.sum_k2_power(state.spectral["c"]) * grid.volume
+        bulk = density * grid.cell_volume
+        gradient = 0.5 * self.kappa * (space.sum_k2_power(state.spectral["c"]) * grid.volume)
         return {
-            "free_energy": bulk * grid.cell_volume + 0.5 * self.kappa * gradient,
+            "free_energy": bulk + gradient,
+            "free_energy_bulk": bulk,
+            "free_energy_gradient": gradient,
             "c_mean": space.mean(state.fields["c"]),
         }
