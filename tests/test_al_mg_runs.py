@@ -298,16 +298,17 @@ def test_the_array_path_steps_as_the_compiled_one():
 
 
 @pytest.mark.slow
+@pytest.mark.fit_target
 def test_sc8_keeps_its_grains_and_its_mg_for_an_hour_at_723K(tmp_path):
-    """The shipped SC-8 config on a smaller grid: 8 nm grains in the Schwarz structure grow to
-    about 12 nm in 1 h at 723 K (the seed; within 30 %), Mg stays in solution, the structure
-    holds (the law's thermal loss over an hour at 723 K is about 1 %). The shipped grid as it
-    is (64 grains, about 25 at the end): 36 grains on 96^2 leave about 10, whose mean size
-    scatters by a third between seeds (14.1 and 16.5 nm for two Voronoi starts)."""
+    """A regression check on a fit target (sc8_723K_1h_grain_size: the Schwarz law was fitted
+    to it, materials/fits/schwarz.py), not a prediction: the shipped SC-8 config grows its
+    grains by the seed's 8 → 12 nm increment (4 nm; within 50 %: the fit is mean-field, the run
+    has 64 grains) in 1 h at 723 K; Mg stays in solution and the structure holds (thermal loss
+    1.4 % per hour at 723 K, the cap f_max(12 nm) = 0.996)."""
     data = yaml.safe_load((ROOT / "runs" / "al_mg_sc8_723K.yaml").read_text())
     run = pf.run(data, out=tmp_path / "sc8.zarr", progress=False)
     size = run["mean_grain_size"].values
-    assert 0.7 * 12e-9 < size[-1] < 1.3 * 12e-9
+    assert 0.5 * 4e-9 < size[-1] - size[0] < 1.5 * 4e-9
     assert size[0] < 9e-9
     assert np.all(run["precipitate_fraction"].values < 1e-3)
     assert np.allclose(run["c_matrix"].values, 15.0, rtol=1e-6)

@@ -62,9 +62,12 @@ def test_alpha_solvus_matches_the_published_parameter_set(
     assert composition.weight_percent(x_alpha) == pytest.approx(expected, abs=0.01)
 
 
+@pytest.mark.fit_target
 def test_the_seed_phase_diagram_of_al_15mg(thermo, composition):
     """α + β below about 700 K, single α up to the solidus (the seed says 736 K; this set gives
-    742 K, as pycalphad does), and about 6 wt % Mg in α with β near 523 K."""
+    742 K, as pycalphad does), and about 6 wt % Mg in α with β near 523 K. A regression check:
+    the MatCalc-type fcc interaction L1 was chosen among published descriptions because it
+    gives the seed's two equilibrium numbers (materials/README.md), so they are not predictions."""
     x = composition.mole_fraction(15.0)
     solvus = beta_solvus_temperature(thermo, x)
     solidus = solidus_temperature(thermo, x)

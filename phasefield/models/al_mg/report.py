@@ -21,9 +21,10 @@ Apparent across-boundary diffusivity
 
 from __future__ import annotations
 
+import csv
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,8 @@ __all__ = [
     "AnnealReport",
     "AnnealRow",
     "anneal_row",
+    "protocol_of",
+    "read_rows",
 ]
 
 
@@ -134,6 +137,16 @@ def anneal_row(dataset: xr.Dataset, path: Path) -> AnnealRow:
         status=str(dataset.attrs.get("status", "unknown")),
         material=str((config.get("model") or {}).get("material", "al_mg")),
     )
+
+
+def read_rows(path: Path) -> list[AnnealRow]:
+    """The rows of a report's ``report.csv`` (as :func:`phasefield.report.report` writes it)."""
+    kinds = {f.name: f.type for f in fields(AnnealRow)}
+    with Path(path).open(newline="") as handle:
+        return [
+            AnnealRow(**{k: float(v) if kinds[k] == "float" else v for k, v in line.items()})
+            for line in csv.DictReader(handle)
+        ]
 
 
 _COLUMNS = (
