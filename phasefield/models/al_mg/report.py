@@ -66,11 +66,11 @@ class AnnealRow:
     name: str
     store: str
     status: str  # the run's status: "complete", or "running" for a run still going or stopped
+    material: str  # the run's model.material: a bundled name or a material file
 
 
-def _tags(dataset: xr.Dataset) -> dict[str, Any]:
-    config = yaml.safe_load(dataset.attrs.get("config", "")) or {}
-    return dict(config.get("tags") or {})
+def _config(dataset: xr.Dataset) -> dict[str, Any]:
+    return dict(yaml.safe_load(dataset.attrs.get("config", "")) or {})
 
 
 def _growth_constant(times: np.ndarray, sizes: np.ndarray) -> float:
@@ -88,7 +88,8 @@ def _growth_constant(times: np.ndarray, sizes: np.ndarray) -> float:
 def anneal_row(dataset: xr.Dataset, path: Path) -> AnnealRow:
     """The report's row for one ``al_mg`` store (``dataset``, opened from ``path``), which
     holds at least one save."""
-    tags = _tags(dataset)
+    config = _config(dataset)
+    tags = dict(config.get("tags") or {})
     times = dataset[TIME].values.astype(float)
     sizes = dataset["mean_grain_size"].values.astype(float)
     end = float(times[-1])
@@ -118,6 +119,7 @@ def anneal_row(dataset: xr.Dataset, path: Path) -> AnnealRow:
         name=str(dataset.attrs.get("name", "")),
         store=str(path),
         status=str(dataset.attrs.get("status", "unknown")),
+        material=str((config.get("model") or {}).get("material", "al_mg")),
     )
 
 
