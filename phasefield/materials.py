@@ -325,7 +325,9 @@ def _check_fits(material: AlMgMaterial, path: Path) -> AlMgMaterial:
                 f"{path}: {key}.fit_targets: the material names no observation file (add "
                 "observations: <file> at its top)"
             )
-        for target in quantity.fit_targets if observations is not None else ():
+        if observations is None:
+            continue
+        for target in quantity.fit_targets:
             if target not in observations:
                 close = difflib.get_close_matches(target, observations.ids(), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""

@@ -70,7 +70,11 @@ def drag_mobility(temperature: float | np.ndarray) -> float | np.ndarray:
     molar_volume = material.structure.molar_volume_alpha.at(300.0)
     rt = GAS_CONSTANT * np.asarray(temperature)
     diffusivity = d0 * np.exp(-q / rt)
-    return molar_volume * diffusivity / (4 * rt * delta * x0 * np.sinh(misfit_energy() / (2 * rt)) ** 2)
+    return (
+        molar_volume
+        * diffusivity
+        / (4 * rt * delta * x0 * np.sinh(misfit_energy() / (2 * rt)) ** 2)
+    )
 
 
 def arrhenius() -> tuple[float, float]:
@@ -82,12 +86,19 @@ def arrhenius() -> tuple[float, float]:
 
 def main() -> None:
     prefactor, energy = arrhenius()
-    print(f"E0 = {misfit_energy():.4g} J/mol ({misfit_energy() / AVOGADRO / 1.602176634e-19:.3f} eV)")
-    print(f"Arrhenius over {RANGE[0]:.0f}-{RANGE[1]:.0f} K: M0 = {prefactor:.4g} m^4/(J s), Q = {energy:.5g} J/mol")
+    print(
+        f"E0 = {misfit_energy():.4g} J/mol ({misfit_energy() / AVOGADRO / 1.602176634e-19:.3f} eV)"
+    )
+    print(
+        f"Arrhenius over {RANGE[0]:.0f}-{RANGE[1]:.0f} K: M0 = {prefactor:.4g} m^4/(J s), "
+        f"Q = {energy:.5g} J/mol"
+    )
     for temperature in (373.0, 483.0, 523.0, 673.0, 723.0, 760.0):
         cahn = float(drag_mobility(temperature))
         law = prefactor * math.exp(-energy / (GAS_CONSTANT * temperature))
-        print(f"  {temperature:.0f} K: Cahn {cahn:.4g}, Arrhenius {law:.4g} ({law / cahn - 1:+.1%})")
+        print(
+            f"  {temperature:.0f} K: Cahn {cahn:.4g}, Arrhenius {law:.4g} ({law / cahn - 1:+.1%})"
+        )
 
 
 if __name__ == "__main__":

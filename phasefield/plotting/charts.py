@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from ..dims import TIME
+from ..drawing import pyplot, readable_units
 from .hillert import HILLERT_MEAN_RATIO, hillert_distribution
-from .scale import pyplot, readable_units
 from .select import label
 
 __all__ = ["distribution_figure", "series_figure"]

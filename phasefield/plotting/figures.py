@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from ..dims import TIME
+from ..drawing import pyplot
 from .charts import distribution_figure, series_figure
 from .maps import MapFigure
 from .movie import write_movie
-from .scale import pyplot
 from .select import (
     DISTRIBUTIONS,
     PlotError,

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from ..dims import TIME
+from ..drawing import length_text, pyplot, scale_bar
 from ..grains import boundary_cells
-from .scale import length_text, pyplot, scale_bar
 from .select import label
 
 __all__ = ["MapFigure", "Plane", "grain_palette", "planes"]

@@ -82,7 +82,7 @@ class AnnealRow:
     name: str
     store: str
     status: str  # the run's status: "complete", or "running" for a run still going or stopped
-    material: str = "al_mg"  # the run's model.material (a bundled name or a path)
+    material: str = "al_mg"  # the run's model.material: a bundled name or a material file
 
 
 def _config(dataset: xr.Dataset) -> dict[str, Any]:

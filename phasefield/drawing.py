@@ -1,4 +1,5 @@
-"""Matplotlib on the Agg backend, and scale bars with a round length in a readable unit."""
+"""Matplotlib on the Agg backend, and scale bars with a round length in a readable unit: for the
+figures of any layer (``phasefield plot``, a model's report figures)."""
 
 from __future__ import annotations
 
