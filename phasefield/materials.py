@@ -306,6 +306,13 @@ def _check_fits(material: AlMgMaterial, path: Path) -> AlMgMaterial:
     observations = None
     if material.observations is not None:
         where = (path.parent / material.observations).resolve()
+        if not where.is_file():
+            raise ConfigError(
+                [
+                    f"{path}: observations: no such file {where} (a path relative to the "
+                    "material file)"
+                ]
+            )
         observations = load_observations(where)
         material = material.model_copy(update={"observations": str(where)})
     for key, quantity in _quantities(material):

@@ -38,8 +38,11 @@ def config(**changes):
 
 
 def material_file(folder, change):
-    """A copy of the bundled material, changed by ``change(data)``."""
-    data = yaml.safe_load(material_path("al_mg").read_text())
+    """A copy of the bundled material (naming the bundled observation file), changed by
+    ``change(data)``."""
+    bundled = material_path("al_mg")
+    data = yaml.safe_load(bundled.read_text())
+    data["observations"] = str(bundled.parent / data["observations"])
     change(data)
     path = folder / "material.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
@@ -102,6 +105,60 @@ def test_a_material_file_missing_a_parameter_or_in_the_wrong_unit(tmp_path, caps
     path = material_file(tmp_path, centimetres)
     assert main(["validate", str(write_config(tmp_path, data))]) == 2
     assert "expected unit 'm^2/s', got 'cm^2/s'" in capsys.readouterr().err
+
+
+def _fit_targets(data, targets):
+    data["schwarz"]["critical_size"]["fit_targets"] = targets
+
+
+def _no_targets(data):
+    del data["schwarz"]["critical_size"]["fit_targets"]
+
+
+def _targets_on_a_measured_number(data):
+    data["kinetics"]["lattice_diffusion"]["prefactor"]["fit_targets"] = ["sc8_723K_1h_grain_size"]
+
+
+def _no_source(data):
+    del data["structure"]["molar_volume_beta"]["source"]
+
+
+def _no_observation_file(data):
+    data["observations"] = "nowhere/observations.yaml"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            lambda data: _fit_targets(data, ["sc8_723K_1h_grain_sise"]),
+            "schwarz.critical_size.fit_targets: no observation 'sc8_723K_1h_grain_sise' in",
+        ),
+        (
+            _no_targets,
+            "schwarz.critical_size: a fitted quantity names the observations it was fitted to",
+        ),
+        (
+            _targets_on_a_measured_number,
+            "kinetics.lattice_diffusion.prefactor.fit_targets: only a fitted quantity has fit",
+        ),
+        (_no_source, "structure.molar_volume_beta.source: required key is missing"),
+        (_no_observation_file, "observations: no such file"),
+    ],
+)
+def test_the_fit_protocol_of_a_material_file_is_checked(tmp_path, capsys, change, expected):
+    """An unknown observation id in fit_targets, a fitted number without targets, targets on a
+    measured number, a number without a source, a missing observation file: exit 2 naming the
+    material file and the key, nothing written."""
+    path = material_file(tmp_path, change)
+    data = config(model={**BASE["model"], "material": str(path)})
+    out = tmp_path / "out.zarr"
+    assert main(["run", str(write_config(tmp_path, data)), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert expected in err
+    assert str(path) in err
+    assert "Traceback" not in err
+    assert not out.exists()
 
 
 @pytest.mark.parametrize(

@@ -120,7 +120,9 @@ def test_across_boundary_diffusivity_contrast_at_723K(tmp_path):
     ng = run_member("ng50_723K_1h", tmp_path)
     sc = run_member("sc8_723K_1h", tmp_path)
     print(format_table([ng, sc]))
-    print(f"NG-50 / SC-8 apparent diffusivity: {ng.apparent_diffusivity / sc.apparent_diffusivity:.3g}")
+    print(
+        f"NG-50 / SC-8 apparent diffusivity: {ng.apparent_diffusivity / sc.apparent_diffusivity:.3g}"
+    )
     assert ng.precipitate_fraction < 1e-3
     assert ng.growth_constant == pytest.approx(mean_field_rate(723.0, 0.0), rel=0.35)
     assert sc.apparent_diffusivity > 0

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...observations import Observation, ObservationSet
+from .rows import AnnealRow
 
 __all__ = [
     "DERIVED",
@@ -48,11 +49,21 @@ ROW_VALUES = {
 }
 
 
-def _is_derived(row: object, quantity: str) -> bool:
+#: How the comparison names the observed quantities.
+QUANTITY_NAMES = {
+    "grain_size": "grain size",
+    "beta_fraction": "β fraction",
+    "mg_in_alpha": "Mg in α",
+    "apparent_diffusivity": "apparent diffusivity",
+    "diffusivity_ratio": "apparent diffusivity ratio",
+}
+
+
+def _is_derived(row: AnnealRow, quantity: str) -> bool:
     """Whether a row's ``quantity`` for the anneal time was not simulated to that time."""
     if quantity in ("grain_size", "apparent_diffusivity"):
-        return getattr(row, "grain_size_from") == "derived"
-    return getattr(row, "simulated_time") < getattr(row, "anneal_time") * (1 - 1e-9)
+        return row.grain_size_from == "derived"
+    return row.simulated_time < row.anneal_time * (1 - 1e-9)
 
 
 def _fitted(
@@ -77,13 +88,13 @@ def _fitted(
 
 
 def cell_role(
-    row: object,
+    row: AnnealRow,
     quantity: str,
     observations: ObservationSet | None,
     targets: Mapping[str, Sequence[str]],
 ) -> str:
     """The role of one value of a report row (``quantity``: a key of :data:`ROW_VALUES`)."""
-    where = (getattr(row, "alloy"), getattr(row, "temperature"), getattr(row, "anneal_time"))
+    where = (row.alloy, row.temperature, row.anneal_time)
     if _fitted(quantity, *where, observations, targets):
         return FIT_TARGET
     return DERIVED if _is_derived(row, quantity) else PREDICTION
@@ -110,18 +121,18 @@ class Comparison:
         return f"{mark} (derived)" if self.role == DERIVED else mark
 
 
-def _rows_for(rows: Sequence[object], observation: Observation) -> list[object]:
+def _rows_for(rows: Sequence[AnnealRow], observation: Observation) -> list[AnnealRow]:
     alloys = (observation.alloy or "").split("/")
     found = []
     for alloy in alloys:
         match = [
             r
             for r in rows
-            if getattr(r, "alloy") == alloy
+            if r.alloy == alloy
             and observation.temperature is not None
-            and abs(getattr(r, "temperature") - observation.temperature) <= 0.5
+            and abs(r.temperature - observation.temperature) <= 0.5
             and observation.anneal is not None
-            and abs(getattr(r, "anneal_time") - observation.anneal) <= 0.01 * observation.anneal
+            and abs(r.anneal_time - observation.anneal) <= 0.01 * observation.anneal
         ]
         if not match:
             return []
@@ -130,7 +141,7 @@ def _rows_for(rows: Sequence[object], observation: Observation) -> list[object]:
 
 
 def compare(
-    rows: Sequence[object],
+    rows: Sequence[AnnealRow],
     observations: ObservationSet,
     targets: Mapping[str, Sequence[str]],
 ) -> list[Comparison]:
@@ -151,7 +162,7 @@ def compare(
             out.append(Comparison(observation, None, PREDICTION, None, fitted))
             continue
         if observation.quantity == "diffusivity_ratio":
-            first, second = (getattr(r, "apparent_diffusivity") for r in matched)
+            first, second = (r.apparent_diffusivity for r in matched)
             value = first / second if second > 0 else float("inf")
             derived = any(_is_derived(r, "apparent_diffusivity") for r in matched)
         else:
@@ -192,7 +203,9 @@ def comparison_markdown(comparisons: Sequence[Comparison]) -> str:
     ]
     for c in comparisons:
         o = c.observation
-        what = f"{o.alloy}, {o.temperature:.0f} K, {o.anneal / 3600:.3g} h: {o.quantity}"
+        hours = (o.anneal or 0.0) / 3600
+        name = QUANTITY_NAMES.get(o.quantity, o.quantity)
+        what = f"{o.alloy}, {o.temperature or 0.0:.0f} K, {hours:.3g} h: {name}"
         seen = f"{o.describe()} ({o.figure.split(';')[0].split(' (')[0].split(':')[0]})"
         lines.append(f"| {what} | {seen} | {_model_text(c)} | {c.role} | {c.verdict} |")
     lines += ["", role_counts(comparisons)]

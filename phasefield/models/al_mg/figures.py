@@ -28,7 +28,7 @@ from ...observations import Observation, ObservationSet
 from ...thermo.composition import Composition
 
 if TYPE_CHECKING:
-    from .report import AnnealRow
+    from .rows import AnnealRow
 
 #: Opens a store as an ``xarray.Dataset`` that holds at least its last save's fields.
 Opener = Callable[[Path], Any]

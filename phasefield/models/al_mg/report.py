@@ -21,10 +21,9 @@ Apparent across-boundary diffusivity
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +46,7 @@ from .comparison import (
     role_counts,
     write_comparison,
 )
+from .rows import AnnealRow, read_rows
 
 __all__ = [
     "ANNEAL_REPORT",
@@ -61,28 +61,6 @@ __all__ = [
 
 #: C of D_app = C (d² − d0²) / t: the seed's SC-8 pair, 1.5e-20 m²/s for 8 → 12 nm in 3600 s.
 APPARENT_DIFFUSIVITY_FACTOR = 1.5e-20 / ((12e-9**2 - 8e-9**2) / 3600.0)
-
-
-@dataclass(frozen=True)
-class AnnealRow:
-    """One anneal of the report (SI units except where the name says nm or wt%)."""
-
-    alloy: str
-    temperature: float
-    simulated_time: float
-    anneal_time: float
-    grain_size_initial_nm: float
-    grain_size_nm: float
-    grain_size_from: str  # "simulated" or "derived"
-    growth_constant: float  # k of d² − d0² = k t, m²/s
-    precipitate_fraction: float  # β volume fraction: resolved plus sub-grid
-    mg_in_alpha_wt: float
-    lattice_parameter_nm: float
-    apparent_diffusivity: float  # m²/s
-    name: str
-    store: str
-    status: str  # the run's status: "complete", or "running" for a run still going or stopped
-    material: str = "al_mg"  # the run's model.material: a bundled name or a material file
 
 
 def _config(dataset: xr.Dataset) -> dict[str, Any]:
@@ -137,16 +115,6 @@ def anneal_row(dataset: xr.Dataset, path: Path) -> AnnealRow:
         status=str(dataset.attrs.get("status", "unknown")),
         material=str((config.get("model") or {}).get("material", "al_mg")),
     )
-
-
-def read_rows(path: Path) -> list[AnnealRow]:
-    """The rows of a report's ``report.csv`` (as :func:`phasefield.report.report` writes it)."""
-    kinds = {f.name: f.type for f in fields(AnnealRow)}
-    with Path(path).open(newline="") as handle:
-        return [
-            AnnealRow(**{k: float(v) if kinds[k] == "float" else v for k, v in line.items()})
-            for line in csv.DictReader(handle)
-        ]
 
 
 _COLUMNS = (
