@@ -252,7 +252,7 @@ def test_bm1a_initial_free_energy_and_decay(backend):
 def test_bm1a_initial_bulk_and_gradient_energies_each_match_a_quadrature(backend):
     """F(0) of the shipped BM1a run, part by part, against sums computed here with NumPy alone
     from the benchmark's definition (rho = 5, c_alpha = 0.3, c_beta = 0.7, kappa = 2; the
-    cosine initial condition; 200 x 200 cells of unit size), each to 1e-6.
+    cosine initial condition; the 200 x 200 box, on the config's cells), each to 1e-6.
 
     Bulk: ``Σ rho (c - c_alpha)² (c_beta - c)²`` over the cells times the cell area.
 
@@ -261,9 +261,10 @@ def test_bm1a_initial_bulk_and_gradient_energies_each_match_a_quadrature(backend
     keeps ``|k|² = (π/h)²``, as in the scheme's Laplacian, so this is the energy whose gradient
     flow the solver computes). The analytic gradient of the cosines is not usable: their
     wavenumbers (0.105, 0.11, ...) are not multiples of 2π/200, so the periodic grid field jumps
-    across the box edge, and that seam holds most of the gradient energy the solver sees (about
-    three times the analytic interior value). The gradient part is under 0.1 % of F(0), so the
-    total alone, against the continuum 319.0433, cannot tell whether kappa is in it at all.
+    across the box edge, and that seam holds most of the gradient energy the solver sees, the
+    more the finer the cells (about 0.16/h against the analytic interior's 0.071: the part is
+    0.23 at h = 1, 0.72 at h = 0.25). The gradient part is under 0.3 % of F(0), so the total
+    alone, against the continuum 319.0433, cannot tell whether kappa is in it at all.
     """
     config = load_config(BM1A_CONFIG)
     grid = config.grid.grid
@@ -272,7 +273,8 @@ def test_bm1a_initial_bulk_and_gradient_energies_each_match_a_quadrature(backend
     state = stepper.initialise(initial_fields(config, grid, backend))
     scalars = model.scalars(state, space)
 
-    n, h, rho, c_alpha, c_beta, kappa = 200, 1.0, 5.0, 0.3, 0.7, 2.0
+    n, h = grid.shape[0], grid.spacing[0]
+    rho, c_alpha, c_beta, kappa = 5.0, 0.3, 0.7, 2.0
     x = h * np.arange(n)[:, None]
     y = h * np.arange(n)[None, :]
     c = 0.5 + 0.01 * (
@@ -285,7 +287,7 @@ def test_bm1a_initial_bulk_and_gradient_energies_each_match_a_quadrature(backend
     k2 = k[:, None] ** 2 + k[None, :] ** 2
     gradient = kappa / 2 * np.sum(k2 * np.abs(np.fft.fft2(c)) ** 2) * h**2 / c.size
 
-    assert grid.shape == (n, n)
+    assert grid.shape == (n, n) and grid.spacing == (h, h) and n * h == 200.0
     np.testing.assert_allclose(backend.to_host(state.fields["c"]), c, rtol=0, atol=1e-14)
     assert scalars["free_energy_bulk"] == pytest.approx(bulk, rel=1e-6)
     assert scalars["free_energy_gradient"] == pytest.approx(gradient, rel=1e-6)
