@@ -31,7 +31,7 @@ AL_MG_BASE: dict[str, Any] = {
     "seed": 5,
     "backend": "numpy",
     "grid": {"shape": [48, 48], "spacing": 2e-9},
-    "time": {"dt": 1.0, "end": 0.2},
+    "time": {"dt": 0.0025, "end": 0.2},  # 80 steps: nucleation events every 10
     "output": {"every": 0.1},
     "model": {
         "kind": "al_mg",
