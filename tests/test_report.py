@@ -260,3 +260,28 @@ def test_microstructure_panels_show_mg_in_wt_percent_with_scale_bar_and_beta_out
     legend = [t.get_text() for t in figure.legends[0].get_texts()]
     assert legend == ["grain boundary", "β outline (φ = 0.5)"]
     plt.close(figure)
+
+
+def test_the_readme_comparison_is_the_one_the_seed_reports_rows_give():
+    """The README's comparison with the paper is generated (runs/seed/comparison.py) from the
+    seed sweep's report rows kept in docs/howto/seed_report.csv: the same table comes out of
+    those rows now, every row says its role, and no fit target is ticked."""
+    from phasefield.models.al_mg.comparison import compare, comparison_markdown
+    from phasefield.models.al_mg.report import protocol_of, read_rows
+
+    root = Path(__file__).resolve().parents[1]
+    rows = read_rows(root / "docs" / "howto" / "seed_report.csv")
+    observations, targets = protocol_of(rows)
+    assert observations is not None
+    table = comparison_markdown(compare(rows, observations, targets))
+    readme = (root / "README.md").read_text()
+    block = readme.split("<!-- comparison:begin -->")[1].split("<!-- comparison:end -->")[0]
+    assert block.strip() == table.strip()
+    lines = [line for line in block.splitlines() if line.startswith("| ") and "---" not in line]
+    assert len(lines) > 25
+    fitted = [line for line in lines if "| fit target |" in line]
+    assert fitted and all("✓" not in line for line in fitted)
+    assert all(
+        any(f"| {role} |" in line for role in ("fit target", "prediction", "derived"))
+        for line in lines[1:]
+    )

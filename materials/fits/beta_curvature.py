@@ -35,7 +35,10 @@ def main() -> None:
                 continue
             worst = max(worst, abs(float(phases.alpha.potential(x)) - phases.beta.slope))
     curvature = math.ceil(worst / HALF_RANGE / 1e5) * 1e5
+    print("fit target beta_homogeneity_range (materials/observations/xu2021.yaml): beta within")
+    print(f"  {HALF_RANGE:g} of its stoichiometry (mole fraction) against any alpha at 373-760 K")
     print(f"largest |mu - mu_eq| = {worst:.0f} J/mol -> curvature K = {curvature:.3g} J/mol")
+    print(f"  residual: the widest excursion is {worst / curvature:.4f} at K = {curvature:.3g}")
 
 
 if __name__ == "__main__":
