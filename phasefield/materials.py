@@ -7,6 +7,12 @@ is ``{value: ..., unit: ..., source: ...}`` or, for a function of temperature,
 :mod:`phasefield.expression`, with ``T`` in kelvin and the file's named temperature functions).
 The schema checks that each quantity is in the unit the model expects, so a value in the wrong
 unit is an error, not a silent factor of ten thousand.
+
+A number no one has measured is ``fitted: ...`` or ``estimated: ...`` in its source; a fitted
+number names the observations it was fitted to (``fit_targets: [ids]``) in the observation file
+the material names (``observations: observations/xu2021.yaml``, :mod:`phasefield.observations`).
+The loader refuses a fitted number without targets, a target the file does not hold and targets
+on a number that is not fitted, so that what the model reproduces by construction is known.
 """
 
 from __future__ import annotations
