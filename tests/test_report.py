@@ -285,3 +285,42 @@ def test_the_readme_comparison_is_the_one_the_seed_reports_rows_give():
         any(f"| {role} |" in line for role in ("fit target", "prediction", "derived"))
         for line in lines[1:]
     )
+
+
+def test_roles_come_from_the_fit_targets_and_a_fit_target_is_never_ticked():
+    """A value whose observation a material number was fitted to is a fit target even when it
+    agrees (SC-8's 12 nm at 723 K, and the D_app computed from it); a held-out observation is a
+    prediction, ticked or crossed by its tolerance (SC-8 at 673 K); a value not simulated to the
+    anneal time is derived, and so is a ratio built on it; with no fit targets nothing is one."""
+    from phasefield.models.al_mg.comparison import cell_role, compare
+    from phasefield.models.al_mg.report import protocol_of
+
+    rows = [
+        _row("SC-8", 673.0, grain_size_nm=10.5),
+        _row("SC-8", 723.0, grain_size_nm=12.0, apparent_diffusivity=1.5e-20),
+        _row(
+            "NG-50",
+            723.0,
+            simulated_time=0.04,
+            grain_size_from="derived",
+            grain_size_nm=2e4,
+            apparent_diffusivity=5e-14,
+        ),
+    ]
+    observations, targets = protocol_of(rows)
+    assert observations is not None
+    assert cell_role(rows[0], "grain_size", observations, targets) == "prediction"
+    assert cell_role(rows[1], "grain_size", observations, targets) == "fit target"
+    assert cell_role(rows[1], "apparent_diffusivity", observations, targets) == "fit target"
+    assert cell_role(rows[1], "beta_fraction", observations, targets) == "prediction"
+    assert cell_role(rows[2], "grain_size", observations, targets) == "derived"
+    assert cell_role(rows[2], "beta_fraction", observations, targets) == "derived"
+    assert cell_role(rows[1], "grain_size", observations, {}) == "prediction"
+    found = {c.observation.id: c for c in compare(rows, observations, targets)}
+    fitted = found["sc8_723K_1h_grain_size"]
+    assert fitted.agrees and fitted.role == "fit target" and "✓" not in fitted.verdict
+    assert found["sc8_673K_1h_grain_size"].verdict == "✓"
+    ratio = found["ratio_723K_1h_apparent_diffusivity"]
+    assert ratio.model_value == pytest.approx(5e-14 / 1.5e-20)
+    assert ratio.role == "derived" and ratio.verdict == "✗ (derived)"
+    assert found["sc8_760K_1h_grain_size"].verdict == "not run"
