@@ -56,6 +56,7 @@ def test_the_wheel_holds_every_package_and_the_data(tmp_path):
     }
     assert packages and all(f"{package}/__init__.py" in names for package in packages)
     assert "phasefield/materials_data/al_mg.yaml" in names
+    assert "phasefield/materials_data/observations/xu2021.yaml" in names  # its fit targets
     assert "phasefield/py.typed" in names
     assert "phasefield/models/al_mg/README.md" in names
     assert not [name for name in names if "/fits/" in name or "__pycache__" in name]
@@ -72,7 +73,11 @@ def test_the_installed_package_finds_its_bundled_materials(tmp_path):
     """Outside the source tree (where notebooks, Dask workers and users run), the bundled
     material resolves from the installed package."""
 
-    code = "from phasefield.materials import material_path; print(material_path('al_mg'))"
+    code = (
+        "from phasefield.materials import load_material, material_path; "
+        "assert load_material('al_mg').observation_set() is not None; "
+        "print(material_path('al_mg'))"
+    )
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PHASEFIELD_MATERIALS")}
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True
