@@ -70,6 +70,18 @@ class Observation(BaseModel):
         assert self.tolerance is not None
         return abs(model_value - self.value) <= self.tolerance
 
+    def concerns(self, alloy: str, temperature: float, anneal: float) -> bool:
+        """Whether this is an observation of ``alloy`` (one of the alloys a ratio names, as in
+        ``NG-50/SC-8``) after an anneal at ``temperature`` (K, within 0.5 K) for ``anneal`` (s,
+        within 1 %)."""
+        return (
+            alloy in (self.alloy or "").split("/")
+            and self.temperature is not None
+            and abs(self.temperature - temperature) <= 0.5
+            and self.anneal is not None
+            and abs(self.anneal - anneal) <= 0.01 * self.anneal
+        )
+
     def describe(self) -> str:
         """The observation as a short phrase: ``10 nm ± 1``, ``below 0.01``, ``7.7e-13 ×/÷ 3``."""
         unit = "" if self.unit == "1" else f" {self.unit}"
@@ -112,14 +124,7 @@ class ObservationSet(BaseModel):
         """The observation of ``quantity`` after an anneal of ``alloy`` (temperature in K within
         0.5 K, anneal time in s within 1 %), if there is one."""
         for item in self.observations:
-            if (
-                item.quantity == quantity
-                and item.alloy == alloy
-                and item.temperature is not None
-                and abs(item.temperature - temperature) <= 0.5
-                and item.anneal is not None
-                and abs(item.anneal - anneal) <= 0.01 * item.anneal
-            ):
+            if item.quantity == quantity and item.concerns(alloy, temperature, anneal):
                 return item
         return None
 

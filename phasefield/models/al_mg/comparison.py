@@ -128,11 +128,7 @@ def _rows_for(rows: Sequence[AnnealRow], observation: Observation) -> list[Annea
         match = [
             r
             for r in rows
-            if r.alloy == alloy
-            and observation.temperature is not None
-            and abs(r.temperature - observation.temperature) <= 0.5
-            and observation.anneal is not None
-            and abs(r.anneal_time - observation.anneal) <= 0.01 * observation.anneal
+            if r.alloy == alloy and observation.concerns(alloy, r.temperature, r.anneal_time)
         ]
         if not match:
             return []
